@@ -1,0 +1,87 @@
+# mod_writekit: see README.md.  `make` builds the module and the CLI,
+# `make test` runs every test, `make run` starts a demo blog.
+
+-include config.mk
+
+BUILD   = build
+CFLAGS ?= -O2 -g
+WARN    = -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+          -Wformat=2 -Wno-unused-parameter -Wno-missing-field-initializers
+ALL_CFLAGS = $(CFLAGS) $(WARN) -fPIC -Imod_writekit -I$(BUILD) \
+             $(APR_CFLAGS) $(DEP_CFLAGS)
+
+# The core: plain APR, SQLite, cmark-gfm and json-c.  The module and the
+# CLI both link this one archive.
+CORE_SRC = mod_writekit/wk_buf.c mod_writekit/wk_template.c \
+           mod_writekit/wk_markdown.c mod_writekit/wk_frontmatter.c \
+           mod_writekit/wk_store.c mod_writekit/wk_cache.c \
+           mod_writekit/wk_host.c mod_writekit/wk_view.c \
+           mod_writekit/wk_import.c
+CORE_OBJ = $(CORE_SRC:mod_writekit/%.c=$(BUILD)/core/%.o) $(BUILD)/core/wk_schema.o
+CORE_LIB = $(BUILD)/libwkcore.a
+
+GLUE_SRC = mod_writekit/mod_writekit.c mod_writekit/wk_config.c
+MODULE   = $(BUILD)/mod_writekit.so
+CLI      = $(BUILD)/writekit
+
+UNIT_SRC = $(wildcard t/unit/*_test.c)
+UNIT_BIN = $(UNIT_SRC:t/unit/%.c=$(BUILD)/unit/%)
+
+.PHONY: all deps install test unit-test httpd-test run clean distclean
+
+all: $(MODULE) $(CLI)
+
+config.mk: configure
+	./configure
+
+deps:
+	@sh scripts/install-deps
+
+$(BUILD)/core $(BUILD)/unit:
+	mkdir -p $@
+
+# Migrations are compiled in, so a binary always carries the schema it
+# expects.
+$(BUILD)/wk_schema.c: scripts/embed-sql $(sort $(wildcard sql/*.sql)) | $(BUILD)/core
+	sh scripts/embed-sql $(sort $(wildcard sql/*.sql)) >$@
+
+$(BUILD)/core/wk_schema.o: $(BUILD)/wk_schema.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/core/%.o: mod_writekit/%.c $(wildcard mod_writekit/*.h) config.mk | $(BUILD)/core
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(CORE_LIB): $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $(CORE_OBJ)
+
+$(CLI): mod_writekit/writekit.c $(CORE_LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ mod_writekit/writekit.c $(CORE_LIB) \
+	    $(DEP_LIBS) $(APR_LIBS)
+
+$(BUILD)/unit/%: t/unit/%.c t/unit/tap.h $(CORE_LIB) | $(BUILD)/unit
+	$(CC) $(ALL_CFLAGS) -It/unit -o $@ $< $(CORE_LIB) $(DEP_LIBS) $(APR_LIBS)
+
+include apxs.mk
+
+unit-test: $(UNIT_BIN)
+	prove -v --exec '' $(UNIT_BIN)
+
+httpd-test: all
+	sh t/run-httpd-tests
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit-test
+	$(MAKE) httpd-test
+
+run: deps
+	$(MAKE) all
+	sh scripts/run-demo
+
+clean:
+	rm -rf $(BUILD) t/logs t/conf/apache_test_config.pm t/conf/httpd.conf \
+	    t/conf/extra.conf t/conf/modperl_inc.pl t/htdocs/index.html
+
+distclean: clean
+	rm -rf config.mk var

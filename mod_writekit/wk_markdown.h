@@ -1,0 +1,46 @@
+/*
+ * wk_markdown.h: markdown to HTML with cmark-gfm, bounded in size, time and
+ * memory.
+ *
+ * Rendering runs when a post is saved or imported, never on the read path.
+ * cmark-gfm 0.29.0.gfm.6 has inputs whose parse time or memory grows far
+ * faster than their size, so each render runs in a forked process with
+ * resource limits and the caller only ever sees a result or an error.
+ */
+#ifndef WK_MARKDOWN_H
+#define WK_MARKDOWN_H
+
+#include "wk_core.h"
+
+typedef struct wk_render_limits {
+    apr_size_t max_source_bytes;  /* larger sources fail with WK_ETOOBIG */
+    apr_interval_time_t max_time; /* wall clock; WK_ETIMEOUT past it */
+    apr_size_t max_memory_bytes;  /* address space the render may add */
+} wk_render_limits_t;
+
+#define WK_RENDER_DEFAULT_MAX_SOURCE (1024 * 1024)
+#define WK_RENDER_DEFAULT_MAX_TIME   apr_time_from_sec(2)
+#define WK_RENDER_DEFAULT_MAX_MEMORY (256 * 1024 * 1024)
+
+void wk_render_limits_default(wk_render_limits_t *limits);
+
+/*
+ * Registers cmark-gfm's extensions.  Call once per process before any
+ * thread renders, because the registry is a library global.
+ */
+void wk_markdown_init(void);
+
+/*
+ * Renders markdown source (len bytes) to HTML allocated on pool.  Uses
+ * tables, strikethrough, autolinks, task lists, footnotes and the tag
+ * filter.  Raw HTML is omitted and links with dangerous schemes
+ * (javascript:, vbscript:, file:, data: other than images) are emptied.
+ * Fails with WK_ETOOBIG, WK_ETIMEOUT, WK_ENOMEM or WK_EINVAL, setting
+ * *error to a message that names the limit and its value.
+ */
+apr_status_t wk_markdown_render(const char **html, const char *source,
+                                apr_size_t len,
+                                const wk_render_limits_t *limits,
+                                char **error, apr_pool_t *pool);
+
+#endif

@@ -1,0 +1,182 @@
+/*
+ * wk_store.h: a tenant's SQLite file.
+ *
+ * A wk_db_t is one connection to one tenant file with its prepared
+ * statements; it is not shared between threads at the same time (the
+ * connection cache hands each request its own).  Statements are prepared
+ * on first use and kept until the connection closes.  Posts and lists are
+ * allocated on the pool the caller passes, never on the connection.
+ */
+#ifndef WK_STORE_H
+#define WK_STORE_H
+
+#include <sqlite3.h>
+
+#include "wk_core.h"
+
+/* A schema migration compiled in from sql/NNN_name.sql. */
+typedef struct wk_migration {
+    int version;
+    const char *name;
+    const char *sql;
+} wk_migration_t;
+
+/* Ends with an entry whose version is 0. */
+extern const wk_migration_t wk_migrations[];
+
+/* The schema version this build writes and reads. */
+int wk_schema_version(void);
+
+typedef struct wk_db wk_db_t;
+
+#define WK_DB_CREATE   0x01  /* create the file if missing (CLI only) */
+#define WK_DB_MIGRATE  0x02  /* bring an older schema up to ours */
+
+/*
+ * Opens the tenant file at path in WAL mode with a busy timeout, checks
+ * that it is a WriteKit database and checks its schema version.  Without
+ * WK_DB_CREATE a missing file is APR_ENOENT and is never created.  An
+ * unreadable or corrupt file is WK_ECORRUPT and a newer schema WK_ENEWER.
+ * An older schema is migrated with WK_DB_MIGRATE and is WK_EINVAL
+ * without it.  *error is set for every failure.  The connection is closed by a cleanup
+ * on pool or by wk_db_close().
+ */
+apr_status_t wk_db_open(wk_db_t **db, const char *path, int flags,
+                        char **error, apr_pool_t *pool);
+void wk_db_close(wk_db_t *db);
+sqlite3 *wk_db_handle(wk_db_t *db);
+const char *wk_db_path(const wk_db_t *db);
+
+/* Returns the file's schema version (PRAGMA user_version). */
+int wk_db_version(wk_db_t *db);
+
+apr_status_t wk_db_begin(wk_db_t *db, char **error, apr_pool_t *pool);
+apr_status_t wk_db_commit(wk_db_t *db, char **error, apr_pool_t *pool);
+void wk_db_rollback(wk_db_t *db);
+
+/* Blog settings: title, description, base_url, posts_per_page, ... */
+typedef struct wk_settings {
+    const char *title;
+    const char *description;
+    const char *base_url;     /* no trailing slash, may be empty */
+    const char *language;
+    int posts_per_page;
+    apr_time_t changed_at;    /* when anything readers see last changed */
+} wk_settings_t;
+
+apr_status_t wk_settings_load(wk_settings_t *settings, wk_db_t *db,
+                              apr_pool_t *pool);
+apr_status_t wk_setting_set(wk_db_t *db, const char *name,
+                            const char *value, char **error,
+                            apr_pool_t *pool);
+
+typedef struct wk_tag {
+    const char *slug;
+    const char *name;
+} wk_tag_t;
+
+typedef struct wk_post {
+    apr_int64_t id;
+    const char *uid;
+    const char *slug;
+    const char *title;
+    const char *description;
+    const char *author;
+    const char *source;        /* only filled by wk_post_get_for_edit */
+    const char *source_format; /* "markdown" or "html" */
+    const char *html;          /* NULL in lists */
+    const char *status;        /* "draft", "published" or "scheduled" */
+    apr_time_t published_at;   /* 0 for drafts */
+    apr_time_t updated_at;
+    apr_array_header_t *tags;  /* of wk_tag_t */
+} wk_post_t;
+
+/*
+ * Loads the post a reader may see under slug at time now: published, or
+ * scheduled with its time passed.  Drafts are APR_NOTFOUND like missing
+ * posts.
+ */
+apr_status_t wk_post_get_visible(wk_post_t **post, wk_db_t *db,
+                                 const char *slug, apr_time_t now,
+                                 apr_pool_t *pool);
+
+/*
+ * Lists visible posts, newest first, optionally only those tagged
+ * tag_slug.  *total receives the number of visible posts that match, for
+ * pagination.  Posts in the list have no html.
+ */
+apr_status_t wk_post_list_visible(apr_array_header_t **posts, int *total,
+                                  wk_db_t *db, const char *tag_slug,
+                                  int offset, int limit, apr_time_t now,
+                                  apr_pool_t *pool);
+
+/* Like wk_post_list_visible() but with each post's html, for feeds. */
+apr_status_t wk_post_list_feed(apr_array_header_t **posts, wk_db_t *db,
+                               int limit, apr_time_t now, apr_pool_t *pool);
+
+/* Finds the tag with slug; APR_NOTFOUND when no visible post has it. */
+apr_status_t wk_tag_get(wk_tag_t **tag, wk_db_t *db, const char *slug,
+                        apr_pool_t *pool);
+
+/*
+ * Looks up an old URL path (without leading slash) and returns the slug
+ * of the visible post it redirects to, or APR_NOTFOUND.
+ */
+apr_status_t wk_redirect_lookup(const char **slug, wk_db_t *db,
+                                const char *path, apr_time_t now,
+                                apr_pool_t *pool);
+
+typedef struct wk_media {
+    const char *path;
+    const char *content_type;
+    const void *data;          /* copied onto the caller's pool */
+    apr_size_t size;
+    const char *sha256;
+    apr_time_t created_at;
+} wk_media_t;
+
+apr_status_t wk_media_get(wk_media_t **media, wk_db_t *db, const char *path,
+                          apr_pool_t *pool);
+
+/* Inserts or replaces the media stored under media->path. */
+apr_status_t wk_media_put(wk_db_t *db, const wk_media_t *media,
+                          char **error, apr_pool_t *pool);
+
+/* What a writer supplies to create or update a post. */
+typedef struct wk_post_input {
+    const char *slug;
+    const char *title;
+    const char *description;
+    const char *author;
+    const char *source;
+    const char *source_format;
+    const char *html;
+    const char *status;
+    apr_time_t published_at;
+    apr_array_header_t *tags;     /* of const char * tag names */
+    apr_array_header_t *aliases;  /* of const char * URL paths */
+    const char *import_key;       /* NULL unless imported */
+} wk_post_input_t;
+
+/*
+ * Creates a post, or updates the one with the same import_key, setting
+ * its tags and redirects.  *created tells which.  When the slug is taken
+ * by another post a suffix -2, -3, ... makes it unique.  Runs inside the
+ * caller's transaction if one is open.
+ */
+apr_status_t wk_post_upsert(apr_int64_t *id, int *created, wk_db_t *db,
+                            const wk_post_input_t *input, char **error,
+                            apr_pool_t *pool);
+
+/* Makes a URL-safe slug from a title or a tag name; never empty. */
+const char *wk_slugify(const char *text, apr_pool_t *pool);
+
+/*
+ * Adds an author account.  password_hash is the bcrypt hash.  Returns
+ * WK_EINVAL with *error when the email is already taken.
+ */
+apr_status_t wk_user_add(wk_db_t *db, const char *email,
+                         const char *password_hash, char **error,
+                         apr_pool_t *pool);
+
+#endif
