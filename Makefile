@@ -14,7 +14,8 @@ ALL_CFLAGS = $(CFLAGS) $(WARN) -fPIC -Imod_writekit -I$(BUILD) \
 # CLI both link this one archive.
 CORE_SRC = mod_writekit/wk_buf.c mod_writekit/wk_template.c \
            mod_writekit/wk_markdown.c mod_writekit/wk_frontmatter.c \
-           mod_writekit/wk_store.c mod_writekit/wk_cache.c \
+           mod_writekit/wk_store.c mod_writekit/wk_store_write.c \
+           mod_writekit/wk_cache.c \
            mod_writekit/wk_host.c mod_writekit/wk_view.c \
            mod_writekit/wk_import.c
 CORE_OBJ = $(CORE_SRC:mod_writekit/%.c=$(BUILD)/core/%.o) $(BUILD)/core/wk_schema.o

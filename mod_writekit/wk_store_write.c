@@ -1,0 +1,449 @@
+/*
+ * wk_store_write.c: the writes to a tenant file: posts with their tags and
+ * redirects, media, settings and authors.
+ *
+ * Each write that touches several rows runs inside a savepoint, so it is
+ * atomic on its own and also nests inside a caller's transaction.
+ */
+#include <string.h>
+
+#include <apr_general.h>
+#include <apr_lib.h>
+
+#include "wk_store.h"
+
+/* A statement prepared for one write and finalized by a pool cleanup. */
+static apr_status_t stmt_cleanup(void *data)
+{
+    sqlite3_finalize(data);
+    return APR_SUCCESS;
+}
+
+static sqlite3_stmt *write_stmt(wk_db_t *db, const char *sql, char **error,
+                                apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt = NULL;
+
+    if (sqlite3_prepare_v2(wk_db_handle(db), sql, -1, &stmt, NULL)
+        != SQLITE_OK) {
+        *error = apr_psprintf(pool, "%s: %s", wk_db_path(db),
+                              sqlite3_errmsg(wk_db_handle(db)));
+        sqlite3_finalize(stmt);
+        return NULL;
+    }
+    apr_pool_cleanup_register(pool, stmt, stmt_cleanup,
+                              apr_pool_cleanup_null);
+    return stmt;
+}
+
+/* Steps a statement that returns no rows and resets it for reuse. */
+static apr_status_t write_step(wk_db_t *db, sqlite3_stmt *stmt,
+                               char **error, apr_pool_t *pool)
+{
+    int rc = sqlite3_step(stmt);
+
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+        return APR_SUCCESS;
+    *error = apr_psprintf(pool, "%s: %s", wk_db_path(db),
+                          sqlite3_errmsg(wk_db_handle(db)));
+    return WK_EDB;
+}
+
+static apr_status_t run_sql(wk_db_t *db, const char *sql, char **error,
+                            apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt = write_stmt(db, sql, error, pool);
+
+    if (stmt == NULL)
+        return WK_EDB;
+    return write_step(db, stmt, error, pool);
+}
+
+static const char *slug_cut(const char *slug, apr_size_t max,
+                            apr_pool_t *pool)
+{
+    apr_size_t len = strlen(slug);
+
+    if (len <= max)
+        return slug;
+    /* Cut on a UTF-8 character boundary, then drop a trailing dash. */
+    len = max;
+    while (len > 0 && ((unsigned char)slug[len] & 0xC0) == 0x80)
+        len--;
+    while (len > 0 && slug[len - 1] == '-')
+        len--;
+    return apr_pstrmemdup(pool, slug, len);
+}
+
+const char *wk_slugify(const char *text, apr_pool_t *pool)
+{
+    apr_size_t len = text ? strlen(text) : 0;
+    char *slug = apr_palloc(pool, len + 1);
+    apr_size_t out = 0, i;
+    int dash = 0;
+
+    /* ASCII letters and digits are lowercased, other ASCII becomes one
+     * dash, and non-ASCII UTF-8 is kept so titles in any script stay
+     * readable; the URL percent-encodes those bytes. */
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+
+        if (c >= 0x80 || apr_isalnum(c)) {
+            if (dash && out > 0)
+                slug[out++] = '-';
+            dash = 0;
+            slug[out++] = c >= 0x80 ? (char)c : (char)apr_tolower(c);
+        }
+        else
+            dash = 1;
+    }
+    slug[out] = '\0';
+    if (out == 0)
+        return "post";
+    return slug_cut(slug, 120, pool);
+}
+
+/* Makes a version 4 UUID for a post's feed id. */
+static const char *make_uid(apr_pool_t *pool)
+{
+    unsigned char b[16];
+
+    if (apr_generate_random_bytes(b, sizeof(b)) != APR_SUCCESS)
+        memset(b, 0, sizeof(b));
+    b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
+    return apr_psprintf(pool, "%02x%02x%02x%02x-%02x%02x-%02x%02x-"
+                        "%02x%02x-%02x%02x%02x%02x%02x%02x",
+                        b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                        b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* Returns slug, or slug-2, slug-3, ... whichever no other post has. */
+static apr_status_t unique_slug(const char **out, wk_db_t *db,
+                                const char *slug, apr_int64_t self,
+                                char **error, apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt = write_stmt(db, "SELECT 1 FROM posts WHERE slug = ?1"
+                                    " AND id <> ?2", error, pool);
+    const char *candidate = slug;
+    int n, rc;
+
+    if (stmt == NULL)
+        return WK_EDB;
+    for (n = 2; n < 100000; n++) {
+        sqlite3_bind_text(stmt, 1, candidate, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 2, self);
+        rc = sqlite3_step(stmt);
+        sqlite3_reset(stmt);
+        if (rc == SQLITE_DONE) {
+            *out = candidate;
+            return APR_SUCCESS;
+        }
+        if (rc != SQLITE_ROW)
+            break;
+        candidate = apr_psprintf(pool, "%s-%d", slug, n);
+    }
+    *error = apr_psprintf(pool, "%s: cannot find a free slug for '%s'",
+                          wk_db_path(db), slug);
+    return WK_EDB;
+}
+
+static apr_status_t find_by_import_key(apr_int64_t *id, wk_db_t *db,
+                                       const char *key, char **error,
+                                       apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt;
+    int rc;
+
+    *id = 0;
+    if (key == NULL)
+        return APR_SUCCESS;
+    stmt = write_stmt(db, "SELECT id FROM posts WHERE import_key = ?1",
+                      error, pool);
+    if (stmt == NULL)
+        return WK_EDB;
+    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(stmt, 0);
+    sqlite3_reset(stmt);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? APR_SUCCESS : WK_EDB;
+}
+
+static void bind_post_fields(sqlite3_stmt *stmt,
+                             const wk_post_input_t *in, const char *slug)
+{
+    apr_int64_t now = (apr_int64_t)apr_time_sec(apr_time_now());
+
+    sqlite3_bind_text(stmt, 1, slug, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, in->title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, in->description ? in->description : "", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, in->author ? in->author : "", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, in->source, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 6, in->source_format ? in->source_format
+                                                 : "markdown", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 7, in->html, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 8, in->status, -1, SQLITE_STATIC);
+    if (strcmp(in->status, "draft") == 0 && in->published_at == 0)
+        sqlite3_bind_null(stmt, 9);
+    else
+        sqlite3_bind_int64(stmt, 9, (apr_int64_t)apr_time_sec(in->published_at));
+    sqlite3_bind_int64(stmt, 10, now);
+    if (in->import_key)
+        sqlite3_bind_text(stmt, 11, in->import_key, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(stmt, 11);
+}
+
+static apr_status_t post_insert(apr_int64_t *id, wk_db_t *db,
+                                const wk_post_input_t *in, const char *slug,
+                                char **error, apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt = write_stmt(db,
+        "INSERT INTO posts (slug, title, description, author, source,"
+        " source_format, html, status, published_at, created_at, updated_at,"
+        " import_key, uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+        " ?10, ?11, ?12)", error, pool);
+    apr_status_t rv;
+
+    if (stmt == NULL)
+        return WK_EDB;
+    bind_post_fields(stmt, in, slug);
+    sqlite3_bind_text(stmt, 12, make_uid(pool), -1, SQLITE_TRANSIENT);
+    rv = write_step(db, stmt, error, pool);
+    *id = sqlite3_last_insert_rowid(wk_db_handle(db));
+    return rv;
+}
+
+static apr_status_t post_update(apr_int64_t id, wk_db_t *db,
+                                const wk_post_input_t *in, const char *slug,
+                                char **error, apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt = write_stmt(db,
+        "UPDATE posts SET slug = ?1, title = ?2, description = ?3,"
+        " author = ?4, source = ?5, source_format = ?6, html = ?7,"
+        " status = ?8, published_at = ?9, updated_at = ?10,"
+        " import_key = ?11, revision = revision + 1 WHERE id = ?12",
+        error, pool);
+
+    if (stmt == NULL)
+        return WK_EDB;
+    bind_post_fields(stmt, in, slug);
+    sqlite3_bind_int64(stmt, 12, id);
+    return write_step(db, stmt, error, pool);
+}
+
+static apr_status_t post_set_tags(apr_int64_t id, wk_db_t *db,
+                                  const apr_array_header_t *tags,
+                                  char **error, apr_pool_t *pool)
+{
+    sqlite3_stmt *clear, *add_tag, *link;
+    apr_status_t rv;
+    int i;
+
+    clear = write_stmt(db, "DELETE FROM post_tags WHERE post_id = ?1",
+                       error, pool);
+    add_tag = write_stmt(db, "INSERT INTO tags (slug, name) VALUES (?1, ?2)"
+                         " ON CONFLICT (slug) DO NOTHING", error, pool);
+    link = write_stmt(db, "INSERT OR IGNORE INTO post_tags (post_id, tag_id)"
+                      " SELECT ?1, id FROM tags WHERE slug = ?2",
+                      error, pool);
+    if (clear == NULL || add_tag == NULL || link == NULL)
+        return WK_EDB;
+
+    sqlite3_bind_int64(clear, 1, id);
+    rv = write_step(db, clear, error, pool);
+    for (i = 0; rv == APR_SUCCESS && tags && i < tags->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(tags, i, const char *);
+        const char *slug;
+
+        if (name == NULL || *name == '\0')
+            continue;
+        slug = wk_slugify(name, pool);
+        sqlite3_bind_text(add_tag, 1, slug, -1, SQLITE_STATIC);
+        sqlite3_bind_text(add_tag, 2, name, -1, SQLITE_STATIC);
+        rv = write_step(db, add_tag, error, pool);
+        if (rv != APR_SUCCESS)
+            break;
+        sqlite3_bind_int64(link, 1, id);
+        sqlite3_bind_text(link, 2, slug, -1, SQLITE_STATIC);
+        rv = write_step(db, link, error, pool);
+    }
+    return rv;
+}
+
+/* Strips the slashes around an old URL path, the form redirects use. */
+static const char *redirect_key(const char *path, apr_pool_t *pool)
+{
+    apr_size_t len;
+
+    while (*path == '/')
+        path++;
+    len = strlen(path);
+    while (len > 0 && path[len - 1] == '/')
+        len--;
+    return apr_pstrmemdup(pool, path, len);
+}
+
+static apr_status_t post_set_redirects(apr_int64_t id, wk_db_t *db,
+                                       const apr_array_header_t *aliases,
+                                       char **error, apr_pool_t *pool)
+{
+    sqlite3_stmt *clear, *add;
+    apr_status_t rv;
+    int i;
+
+    clear = write_stmt(db, "DELETE FROM redirects WHERE post_id = ?1",
+                       error, pool);
+    add = write_stmt(db, "INSERT OR REPLACE INTO redirects (path, post_id)"
+                     " VALUES (?1, ?2)", error, pool);
+    if (clear == NULL || add == NULL)
+        return WK_EDB;
+
+    sqlite3_bind_int64(clear, 1, id);
+    rv = write_step(db, clear, error, pool);
+    for (i = 0; rv == APR_SUCCESS && aliases && i < aliases->nelts; i++) {
+        const char *path = APR_ARRAY_IDX(aliases, i, const char *);
+        const char *key = path ? redirect_key(path, pool) : "";
+
+        if (*key == '\0')
+            continue;
+        sqlite3_bind_text(add, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(add, 2, id);
+        rv = write_step(db, add, error, pool);
+    }
+    return rv;
+}
+
+static apr_status_t post_input_check(const wk_post_input_t *in,
+                                     char **error, apr_pool_t *pool)
+{
+    if (in->title == NULL || *in->title == '\0')
+        *error = "the post has no title";
+    else if (in->source == NULL || in->html == NULL)
+        *error = "the post has no body";
+    else if (in->status == NULL
+             || (strcmp(in->status, "draft") != 0
+                 && strcmp(in->status, "published") != 0
+                 && strcmp(in->status, "scheduled") != 0))
+        *error = apr_psprintf(pool, "invalid status '%s'; expected draft, "
+                              "published or scheduled",
+                              in->status ? in->status : "");
+    else if (strcmp(in->status, "draft") != 0 && in->published_at <= 0)
+        *error = "a published or scheduled post needs a publish time";
+    else
+        return APR_SUCCESS;
+    return WK_EINVAL;
+}
+
+apr_status_t wk_post_upsert(apr_int64_t *id, int *created, wk_db_t *db,
+                            const wk_post_input_t *in, char **error,
+                            apr_pool_t *pool)
+{
+    const char *slug;
+    apr_status_t rv;
+
+    rv = post_input_check(in, error, pool);
+    if (rv != APR_SUCCESS)
+        return rv;
+    rv = run_sql(db, "SAVEPOINT post_upsert", error, pool);
+    if (rv != APR_SUCCESS)
+        return rv;
+
+    rv = find_by_import_key(id, db, in->import_key, error, pool);
+    if (rv == APR_SUCCESS)
+        rv = unique_slug(&slug, db, wk_slugify(in->slug && *in->slug
+                                               ? in->slug : in->title, pool),
+                         *id, error, pool);
+    if (rv == APR_SUCCESS) {
+        *created = *id == 0;
+        if (*created)
+            rv = post_insert(id, db, in, slug, error, pool);
+        else
+            rv = post_update(*id, db, in, slug, error, pool);
+    }
+    if (rv == APR_SUCCESS)
+        rv = post_set_tags(*id, db, in->tags, error, pool);
+    if (rv == APR_SUCCESS)
+        rv = post_set_redirects(*id, db, in->aliases, error, pool);
+
+    if (rv != APR_SUCCESS) {
+        char *ignored;
+
+        run_sql(db, "ROLLBACK TO post_upsert", &ignored, pool);
+        run_sql(db, "RELEASE post_upsert", &ignored, pool);
+        return rv;
+    }
+    return run_sql(db, "RELEASE post_upsert", error, pool);
+}
+
+apr_status_t wk_media_put(wk_db_t *db, const wk_media_t *media,
+                          char **error, apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt = write_stmt(db,
+        "INSERT INTO media (path, content_type, data, sha256, created_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (path) DO UPDATE SET"
+        " content_type = excluded.content_type, data = excluded.data,"
+        " sha256 = excluded.sha256", error, pool);
+
+    if (stmt == NULL)
+        return WK_EDB;
+    sqlite3_bind_text(stmt, 1, media->path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, media->content_type, -1, SQLITE_STATIC);
+    sqlite3_bind_blob64(stmt, 3, media->data, media->size, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, media->sha256 ? media->sha256 : "", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 5, media->created_at
+                       ? (apr_int64_t)apr_time_sec(media->created_at)
+                       : (apr_int64_t)apr_time_sec(apr_time_now()));
+    return write_step(db, stmt, error, pool);
+}
+
+apr_status_t wk_setting_set(wk_db_t *db, const char *name,
+                            const char *value, char **error,
+                            apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt = write_stmt(db,
+        "INSERT INTO settings (name, value) VALUES (?1, ?2)"
+        " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        error, pool);
+
+    if (stmt == NULL)
+        return WK_EDB;
+    sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
+    return write_step(db, stmt, error, pool);
+}
+
+apr_status_t wk_user_add(wk_db_t *db, const char *email,
+                         const char *password_hash, char **error,
+                         apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt = write_stmt(db,
+        "INSERT INTO users (email, password_hash, created_at)"
+        " VALUES (?1, ?2, ?3)", error, pool);
+    int rc;
+
+    if (stmt == NULL)
+        return WK_EDB;
+    sqlite3_bind_text(stmt, 1, email, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, password_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 3, (apr_int64_t)apr_time_sec(apr_time_now()));
+    rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE) {
+        *error = apr_psprintf(pool, "%s: a user with email %s already exists",
+                              wk_db_path(db), email);
+        return WK_EINVAL;
+    }
+    if (rc != SQLITE_DONE) {
+        *error = apr_psprintf(pool, "%s: %s", wk_db_path(db),
+                              sqlite3_errmsg(wk_db_handle(db)));
+        return WK_EDB;
+    }
+    return APR_SUCCESS;
+}
