@@ -5,7 +5,7 @@
  * Rendering runs when a post is saved or imported, never on the read path.
  * cmark-gfm 0.29.0.gfm.6 has inputs whose parse time or memory grows far
  * faster than their size, so each render runs in a forked process with
- * resource limits and the caller only ever sees a result or an error.
+ * resource limits and the caller gets either HTML or an error.
  */
 #ifndef WK_MARKDOWN_H
 #define WK_MARKDOWN_H
@@ -33,14 +33,38 @@ void wk_markdown_init(void);
 /*
  * Renders markdown source (len bytes) to HTML allocated on pool.  Uses
  * tables, strikethrough, autolinks, task lists, footnotes and the tag
- * filter.  Raw HTML is omitted and links with dangerous schemes
- * (javascript:, vbscript:, file:, data: other than images) are emptied.
+ * filter.  Raw HTML is omitted, invalid UTF-8 becomes U+FFFD, and links
+ * and images with dangerous schemes (javascript:, vbscript:, file:, data:
+ * other than PNG, GIF, JPEG and WebP images) get an empty URL.
  * Fails with WK_ETOOBIG, WK_ETIMEOUT, WK_ENOMEM or WK_EINVAL, setting
- * *error to a message that names the limit and its value.
+ * *error to a message that names the limit and its value; a failed fork()
+ * or pipe() returns its errno as an APR status.  Safe to call from several
+ * threads at once after wk_markdown_init().
  */
 apr_status_t wk_markdown_render(const char **html, const char *source,
                                 apr_size_t len,
                                 const wk_render_limits_t *limits,
                                 char **error, apr_pool_t *pool);
+
+/*
+ * Returns the URL to use in place of url, or NULL to keep it.  is_image
+ * is nonzero for an image and zero for a link.  It runs in the render's
+ * child process, so it must not change anything the caller later reads:
+ * whatever it allocates on pool dies with the child.
+ */
+typedef const char *wk_url_rewrite_fn(void *baton, const char *url,
+                                      int is_image, apr_pool_t *pool);
+
+/*
+ * Like wk_markdown_render() but first passes the URL of every link and
+ * image in the parsed document, autolinks included, to rewrite.  The
+ * dangerous-scheme check applies to the rewritten URLs too.
+ */
+apr_status_t wk_markdown_render_rewrite(const char **html,
+                                        const char *source, apr_size_t len,
+                                        const wk_render_limits_t *limits,
+                                        wk_url_rewrite_fn *rewrite,
+                                        void *baton, char **error,
+                                        apr_pool_t *pool);
 
 #endif
