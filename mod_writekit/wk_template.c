@@ -494,6 +494,8 @@ static int line_has_only_tags(const token_t *t, int first, int last)
  * Gives the line's indentation to each block on it whose closing tag is
  * on it too, outside a parent, and returns how many there were.  Such a
  * line is kept, so the block's content fills it.
+ * NOTE: when such a block renders empty, its line still prints its blanks
+ * and line end.  The specification has no test for that case.
  */
 static int line_indent_inline_blocks(token_t *t, int first, int last)
 {
