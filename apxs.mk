@@ -9,7 +9,7 @@ $(MODULE): $(GLUE_SRC) $(wildcard mod_writekit/*.h) $(CORE_LIB)
 	$(APXS) -c -o $(BUILD)/mod_writekit.la \
 	    $(foreach f,$(APXS_CFLAGS),-Wc,$(f)) \
 	    $(GLUE_SRC) $(CORE_LIB) $(DEP_LIBS)
-	cp $(BUILD)/.libs/mod_writekit.so $@
+	cp $(BUILD)/.libs/mod_writekit.so $@.new && mv $@.new $@
 
 install: $(MODULE) $(CLI)
 	mkdir -p $(DESTDIR)$(HTTPD_LIBEXECDIR)

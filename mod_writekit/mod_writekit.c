@@ -1,0 +1,639 @@
+/*
+ * mod_writekit.c: serves each virtual host's blog from its tenant file.
+ *
+ * The request path: translate_name claims the URLs that are the blog's
+ * (index, posts, tags, feed, media) and notes the route; map_to_storage
+ * skips the file system walk for them; the handler borrows a connection
+ * from the per-process cache, runs one or two indexed queries and
+ * renders the page with the theme compiled at start-up.  URLs that are
+ * not the blog's go on to Apache; when no file answers them either, a
+ * late handler redirects old post URLs and serves the themed 404.
+ */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include <ap_mpm.h>
+#include <http_core.h>
+#include <http_log.h>
+#include <http_protocol.h>
+#include <http_request.h>
+
+#include "mod_writekit.h"
+#include "wk_host.h"
+#include "wk_view.h"
+
+#define WK_HANDLER "writekit"
+
+/* The per-process cache, made in each child after fork. */
+static wk_cache_t *tenant_cache;
+
+typedef enum {
+    ROUTE_INDEX,
+    ROUTE_POST,
+    ROUTE_TAG,
+    ROUTE_FEED,
+    ROUTE_MEDIA,
+    ROUTE_MOUNT_SLASH,      /* /blog -> /blog/ */
+    ROUTE_FALLBACK          /* not ours by path; alias or themed 404 */
+} route_kind_t;
+
+/* What translate_name decided, kept for the later hooks. */
+typedef struct route {
+    route_kind_t kind;
+    const char *arg;        /* slug, tag slug or media path */
+    const char *rest;       /* the path below the mount point */
+} route_t;
+
+static wk_server_conf_t *server_conf(const server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &writekit_module);
+}
+
+/* Returns the part of a path after prefix, or NULL when it has none. */
+static const char *after_prefix(const char *path, const char *prefix)
+{
+    apr_size_t len = strlen(prefix);
+
+    return strncmp(path, prefix, len) == 0 ? path + len : NULL;
+}
+
+/* Takes "slug" or "slug/" as one path segment; NULL when not one. */
+static const char *one_segment(const char *rest, apr_pool_t *pool)
+{
+    const char *slash = strchr(rest, '/');
+
+    if (*rest == '\0')
+        return NULL;
+    if (slash == NULL)
+        return rest;
+    if (slash[1] != '\0' || slash == rest)
+        return NULL;
+    return apr_pstrmemdup(pool, rest, (apr_size_t)(slash - rest));
+}
+
+/* Matches the path below the mount point against the reader's routes. */
+static int route_match(route_t *route, const char *rest, apr_pool_t *pool)
+{
+    const char *tail;
+
+    route->rest = rest;
+    if (*rest == '\0') {
+        route->kind = ROUTE_INDEX;
+        return 1;
+    }
+    if ((tail = after_prefix(rest, "posts/")) != NULL
+        && (route->arg = one_segment(tail, pool)) != NULL) {
+        route->kind = ROUTE_POST;
+        return 1;
+    }
+    if ((tail = after_prefix(rest, "tags/")) != NULL
+        && (route->arg = one_segment(tail, pool)) != NULL) {
+        route->kind = ROUTE_TAG;
+        return 1;
+    }
+    if (strcmp(rest, "feed.atom") == 0) {
+        route->kind = ROUTE_FEED;
+        return 1;
+    }
+    if ((tail = after_prefix(rest, "media/")) != NULL && *tail != '\0') {
+        route->kind = ROUTE_MEDIA;
+        route->arg = tail;
+        return 1;
+    }
+    return 0;
+}
+
+static int wk_translate_name(request_rec *r)
+{
+    wk_server_conf_t *conf = server_conf(r->server);
+    const char *mount, *rest;
+    route_t *route;
+
+    if (!wk_conf_enabled(conf) || r->uri[0] != '/')
+        return DECLINED;
+    mount = wk_conf_mount(conf);
+    route = apr_pcalloc(r->pool, sizeof(*route));
+
+    rest = after_prefix(r->uri, mount);
+    if (rest == NULL) {
+        /* "/blog" for a blog mounted at "/blog/" */
+        if (strlen(r->uri) + 1 != strlen(mount)
+            || strncmp(r->uri, mount, strlen(r->uri)) != 0)
+            return DECLINED;
+        route->kind = ROUTE_MOUNT_SLASH;
+    }
+    else if (!route_match(route, rest, r->pool)) {
+        route->kind = ROUTE_FALLBACK;
+        ap_set_module_config(r->request_config, &writekit_module, route);
+        return DECLINED;
+    }
+
+    ap_set_module_config(r->request_config, &writekit_module, route);
+    r->filename = apr_pstrcat(r->pool, "writekit:", r->uri, NULL);
+    return OK;
+}
+
+static route_t *request_route(request_rec *r)
+{
+    return ap_get_module_config(r->request_config, &writekit_module);
+}
+
+/* The blog's own URLs are not files, so the directory walk is skipped. */
+static int wk_map_to_storage(request_rec *r)
+{
+    route_t *route = request_route(r);
+
+    if (route == NULL || route->kind == ROUTE_FALLBACK)
+        return DECLINED;
+    return OK;
+}
+
+static int wk_type_checker(request_rec *r)
+{
+    route_t *route = request_route(r);
+
+    if (route == NULL || route->kind == ROUTE_FALLBACK)
+        return DECLINED;
+    r->handler = WK_HANDLER;
+    return OK;
+}
+
+/*
+ * Finds the tenant file for the request.  Returns OK, or the status to
+ * answer with: 400 for a Host that is no host name, 404 for a mass
+ * hosting host with no file.
+ */
+static int tenant_path(const char **path, request_rec *r,
+                       const wk_server_conf_t *conf)
+{
+    const char *host = apr_table_get(r->headers_in, "Host");
+    const char *name;
+    int i;
+
+    if (conf->mass_hosting != 1) {
+        *path = conf->tenant_file;
+        return OK;
+    }
+    if (host == NULL)
+        host = r->hostname;
+    if (host == NULL
+        || wk_host_normalize(&name, host, strlen(host), r->pool)
+           != APR_SUCCESS)
+        return HTTP_BAD_REQUEST;
+
+    /* An exact ServerAlias reaches the tenant of the ServerName. */
+    for (i = 0; r->server->names && i < r->server->names->nelts; i++) {
+        const char *alias = APR_ARRAY_IDX(r->server->names, i, char *);
+
+        if (strcasecmp(alias, name) == 0 && r->server->server_hostname
+            && wk_host_normalize(&name, r->server->server_hostname,
+                                 strlen(r->server->server_hostname),
+                                 r->pool) == APR_SUCCESS)
+            break;
+    }
+    *path = apr_pstrcat(r->pool, conf->tenant_dir, "/", name, ".db", NULL);
+    return OK;
+}
+
+/* The site of a request with no tenant data: for errors only. */
+static void site_fallback(wk_site_t *site, wk_settings_t *settings,
+                          request_rec *r, const wk_server_conf_t *conf)
+{
+    memset(settings, 0, sizeof(*settings));
+    settings->title = r->hostname ? r->hostname : "";
+    settings->description = "";
+    settings->base_url = "";
+    settings->language = "en";
+    site->theme = conf->theme;
+    site->settings = settings;
+    site->link_root = wk_conf_mount(conf);
+    site->absolute_root = apr_pstrcat(r->pool, ap_http_scheme(r), "://",
+                                      r->hostname ? r->hostname : "",
+                                      wk_conf_mount(conf), NULL);
+}
+
+/* Fills the site of a tenant: its settings and its URLs. */
+static void site_init(wk_site_t *site, const wk_settings_t *settings,
+                      request_rec *r, const wk_server_conf_t *conf)
+{
+    const char *mount = wk_conf_mount(conf);
+    const char *base = settings->base_url;
+    apr_size_t len = strlen(base);
+    char *port_part = "";
+
+    site->theme = conf->theme;
+    site->settings = settings;
+    site->link_root = mount;
+    if (len > 0) {
+        site->absolute_root = base[len - 1] == '/'
+            ? base : apr_pstrcat(r->pool, base, "/", NULL);
+        return;
+    }
+    if (!ap_is_default_port(ap_get_server_port(r), r))
+        port_part = apr_psprintf(r->pool, ":%u", ap_get_server_port(r));
+    site->absolute_root = apr_pstrcat(r->pool, ap_http_scheme(r), "://",
+                                      r->hostname ? r->hostname : "",
+                                      port_part, mount, NULL);
+}
+
+/* FNV-1a over the body: a strong validator that changes with any byte. */
+static const char *body_etag(const wk_buf_t *body, apr_pool_t *pool)
+{
+    apr_uint64_t hash = APR_UINT64_C(14695981039346656037);
+    apr_size_t i;
+
+    for (i = 0; i < body->len; i++) {
+        hash ^= (unsigned char)body->data[i];
+        hash *= APR_UINT64_C(1099511628211);
+    }
+    return apr_psprintf(pool, "\"%016" APR_UINT64_T_HEX_FMT "\"", hash);
+}
+
+/*
+ * Sends a rendered page with its validators, or 304 when the client's
+ * copy is current.  status is the response status (200 or an error).
+ */
+static int send_page(request_rec *r, int status, const char *content_type,
+                     const wk_buf_t *body, apr_time_t last_modified)
+{
+    int cond;
+
+    r->status = status;
+    ap_set_content_type(r, content_type);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
+    if (status == HTTP_OK) {
+        apr_table_setn(r->headers_out, "ETag", body_etag(body, r->pool));
+        if (last_modified > 0) {
+            ap_update_mtime(r, last_modified);
+            ap_set_last_modified(r);
+        }
+        cond = ap_meets_conditions(r);
+        if (cond != OK) {
+            r->status = HTTP_OK;
+            return cond;
+        }
+    }
+    ap_set_content_length(r, (apr_off_t)body->len);
+    if (!r->header_only)
+        ap_rwrite(body->data, (int)body->len, r);
+    return OK;
+}
+
+/* Sends the theme's error page with status. */
+static int send_error(request_rec *r, const wk_site_t *site, int status,
+                      const char *title, const char *message)
+{
+    wk_buf_t *body = wk_buf_make(r->pool, 4096);
+
+    if (site->theme == NULL
+        || wk_view_error(body, site, status, title, message, r->pool)
+           != APR_SUCCESS)
+        return status;
+    apr_table_setn(r->err_headers_out, "Cache-Control", "no-store");
+    return send_page(r, status, "text/html; charset=utf-8", body, 0);
+}
+
+static int send_not_found(request_rec *r, const wk_site_t *site)
+{
+    return send_error(r, site, HTTP_NOT_FOUND, "Page not found",
+                      "There is nothing at this address. The post may have "
+                      "moved, or the link may be mistyped.");
+}
+
+/*
+ * Reads ?page=N.  Returns the page (1 when absent), 0 when the value is
+ * not a positive whole number, or -1 when it is one too large to exist.
+ */
+static int request_page(request_rec *r)
+{
+    const char *args = r->args, *p;
+    apr_int64_t n = 0;
+    apr_size_t digits = 0;
+
+    while (args != NULL && *args != '\0') {
+        if (strncmp(args, "page=", 5) == 0) {
+            for (p = args + 5; *p >= '0' && *p <= '9'; p++)
+                if (++digits <= 9)
+                    n = n * 10 + (*p - '0');
+            if ((*p != '\0' && *p != '&') || digits == 0 || n == 0)
+                return 0;
+            return digits > 9 ? -1 : (int)n;
+        }
+        args = strchr(args, '&');
+        if (args != NULL)
+            args++;
+    }
+    return 1;
+}
+
+static apr_time_t newest_of(const apr_array_header_t *posts, apr_time_t t)
+{
+    int i;
+
+    for (i = 0; posts && i < posts->nelts; i++) {
+        const wk_post_t *post = APR_ARRAY_IDX(posts, i, const wk_post_t *);
+
+        if (post->published_at > t)
+            t = post->published_at;
+    }
+    return t;
+}
+
+/* Serves the index or a tag's list, page by page. */
+static int serve_list(request_rec *r, const wk_site_t *site, wk_db_t *db,
+                      const char *tag_slug)
+{
+    int per_page = site->settings->posts_per_page;
+    int page = request_page(r), pages, total;
+    apr_array_header_t *posts;
+    wk_tag_t *tag = NULL;
+    wk_buf_t *body;
+    apr_status_t rv;
+
+    if (page == 0)
+        return send_error(r, site, HTTP_BAD_REQUEST, "Invalid page number",
+                          "The page parameter must be a whole number "
+                          "from 1 up.");
+    if (page < 0)
+        return send_not_found(r, site);
+    if (tag_slug != NULL) {
+        rv = wk_tag_get(&tag, db, tag_slug, r->pool);
+        if (rv == APR_NOTFOUND)
+            return send_not_found(r, site);
+        if (rv != APR_SUCCESS)
+            return HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    rv = wk_post_list_visible(&posts, &total, db, tag_slug,
+                              (page - 1) * per_page, per_page,
+                              r->request_time, r->pool);
+    if (rv != APR_SUCCESS)
+        return HTTP_SERVICE_UNAVAILABLE;
+    pages = total == 0 ? 1 : (total + per_page - 1) / per_page;
+    if (page > pages || (tag != NULL && total == 0))
+        return send_not_found(r, site);
+
+    body = wk_buf_make(r->pool, 16384);
+    if (tag != NULL)
+        rv = wk_view_tag(body, site, tag, posts, page, pages, r->pool);
+    else
+        rv = wk_view_index(body, site, posts, page, pages, r->pool);
+    if (rv != APR_SUCCESS)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    return send_page(r, HTTP_OK, "text/html; charset=utf-8", body,
+                     newest_of(posts, site->settings->changed_at));
+}
+
+static int serve_post(request_rec *r, const wk_site_t *site, wk_db_t *db,
+                      const char *slug)
+{
+    wk_post_t *post;
+    wk_buf_t *body;
+    apr_status_t rv;
+    apr_time_t modified;
+
+    rv = wk_post_get_visible(&post, db, slug, r->request_time, r->pool);
+    if (rv == APR_NOTFOUND)
+        return send_not_found(r, site);
+    if (rv != APR_SUCCESS)
+        return HTTP_SERVICE_UNAVAILABLE;
+
+    body = wk_buf_make(r->pool, 16384 + strlen(post->html));
+    if (wk_view_post(body, site, post, r->pool) != APR_SUCCESS)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    modified = post->updated_at > post->published_at ? post->updated_at
+                                                     : post->published_at;
+    if (site->settings->changed_at > modified)
+        modified = site->settings->changed_at;
+    return send_page(r, HTTP_OK, "text/html; charset=utf-8", body, modified);
+}
+
+static int serve_feed(request_rec *r, const wk_site_t *site, wk_db_t *db)
+{
+    apr_array_header_t *posts;
+    wk_buf_t *body;
+
+    if (wk_post_list_feed(&posts, db, 20, r->request_time, r->pool)
+        != APR_SUCCESS)
+        return HTTP_SERVICE_UNAVAILABLE;
+    body = wk_buf_make(r->pool, 65536);
+    if (wk_view_feed(body, site, posts, r->pool) != APR_SUCCESS)
+        return HTTP_INTERNAL_SERVER_ERROR;
+    return send_page(r, HTTP_OK, "application/atom+xml; charset=utf-8", body,
+                     newest_of(posts, site->settings->changed_at));
+}
+
+static int serve_media(request_rec *r, const wk_site_t *site, wk_db_t *db,
+                       const char *path)
+{
+    wk_media_t *media;
+    apr_status_t rv;
+    wk_buf_t body;
+    int cond;
+
+    rv = wk_media_get(&media, db, path, r->pool);
+    if (rv == APR_NOTFOUND)
+        return send_not_found(r, site);
+    if (rv != APR_SUCCESS)
+        return HTTP_SERVICE_UNAVAILABLE;
+
+    ap_set_content_type(r, media->content_type);
+    apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+    apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=86400");
+    /* SVG may carry script; this keeps it from running when the image is
+     * opened on its own. */
+    if (strcmp(media->content_type, "image/svg+xml") == 0)
+        apr_table_setn(r->headers_out, "Content-Security-Policy",
+                       "default-src 'none'; style-src 'unsafe-inline'; "
+                       "sandbox");
+    apr_table_setn(r->headers_out, "ETag",
+                   apr_psprintf(r->pool, "\"%.32s\"", media->sha256));
+    ap_update_mtime(r, media->created_at);
+    ap_set_last_modified(r);
+    cond = ap_meets_conditions(r);
+    if (cond != OK)
+        return cond;
+
+    body.data = (char *)media->data;
+    body.len = media->size;
+    ap_set_content_length(r, (apr_off_t)body.len);
+    if (!r->header_only)
+        ap_rwrite(body.data, (int)body.len, r);
+    return OK;
+}
+
+/* Redirects an old URL to its post, or serves the themed 404. */
+static int serve_fallback(request_rec *r, const wk_site_t *site,
+                          wk_db_t *db, const char *rest)
+{
+    apr_size_t len = strlen(rest);
+    const char *slug;
+    wk_buf_t *url;
+
+    while (len > 0 && rest[len - 1] == '/')
+        len--;
+    if (len > 0 && wk_redirect_lookup(&slug, db,
+                                      apr_pstrmemdup(r->pool, rest, len),
+                                      r->request_time, r->pool)
+                   == APR_SUCCESS) {
+        url = wk_buf_make(r->pool, 256);
+        wk_buf_puts(url, site->link_root);
+        wk_buf_puts(url, "posts/");
+        wk_url_encode_path(url, slug);
+        apr_table_setn(r->headers_out, "Location", url->data);
+        return HTTP_MOVED_PERMANENTLY;
+    }
+    return send_not_found(r, site);
+}
+
+/* Logs a tenant fault once and answers 503 for that tenant only. */
+static int tenant_unavailable(request_rec *r, const wk_site_t *site,
+                              const char *path, apr_status_t rv,
+                              const char *error, int first_report)
+{
+    if (first_report)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "WK00002: tenant %s unavailable: %s", path, error);
+    apr_table_setn(r->err_headers_out, "Retry-After", "60");
+    return send_error(r, site, HTTP_SERVICE_UNAVAILABLE,
+                      "Blog unavailable",
+                      "This blog cannot be served right now. The site's "
+                      "administrator has been told.");
+}
+
+static int serve_route(request_rec *r, wk_server_conf_t *conf,
+                       const route_t *route)
+{
+    wk_settings_t fallback_settings, *settings;
+    wk_site_t site;
+    const char *path;
+    char *error = NULL;
+    int status, first_report = 0;
+    apr_status_t rv;
+    wk_db_t *db;
+
+    site_fallback(&site, &fallback_settings, r, conf);
+    status = tenant_path(&path, r, conf);
+    if (status == HTTP_BAD_REQUEST)
+        return send_error(r, &site, status, "Bad request",
+                          "The Host header is not a valid host name.");
+
+    rv = wk_cache_acquire(&db, tenant_cache, path, r->pool, &error,
+                          &first_report);
+    if (rv == APR_ENOENT && conf->mass_hosting == 1)
+        return send_not_found(r, &site);
+    if (rv == APR_ENOENT)
+        first_report = 1;   /* NOTE: a missing explicit file logs per request */
+    if (rv != APR_SUCCESS)
+        return tenant_unavailable(r, &site, path, rv, error, first_report);
+
+    settings = apr_palloc(r->pool, sizeof(*settings));
+    if (wk_settings_load(settings, db, r->pool) != APR_SUCCESS)
+        return tenant_unavailable(r, &site, path, WK_EDB,
+                                  "cannot read settings", 1);
+    site_init(&site, settings, r, conf);
+
+    switch (route->kind) {
+    case ROUTE_INDEX:
+        return serve_list(r, &site, db, NULL);
+    case ROUTE_TAG:
+        return serve_list(r, &site, db, route->arg);
+    case ROUTE_POST:
+        return serve_post(r, &site, db, route->arg);
+    case ROUTE_FEED:
+        return serve_feed(r, &site, db);
+    case ROUTE_MEDIA:
+        return serve_media(r, &site, db, route->arg);
+    default:
+        return serve_fallback(r, &site, db, route->rest);
+    }
+}
+
+static int wk_handler(request_rec *r)
+{
+    wk_server_conf_t *conf = server_conf(r->server);
+    route_t *route = request_route(r);
+
+    if (route == NULL || r->handler == NULL
+        || strcmp(r->handler, WK_HANDLER) != 0)
+        return DECLINED;
+    if (r->method_number != M_GET) {
+        r->allowed = AP_METHOD_BIT << M_GET;
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if (route->kind == ROUTE_MOUNT_SLASH) {
+        apr_table_setn(r->headers_out, "Location",
+                       apr_pstrcat(r->pool, r->uri, "/",
+                                   r->args ? "?" : "", r->args, NULL));
+        return HTTP_MOVED_PERMANENTLY;
+    }
+    return serve_route(r, conf, route);
+}
+
+/*
+ * Runs after every other handler: a URL under the blog that no file
+ * answered may be an old post URL, else it gets the blog's 404 page.
+ * Handlers of other modules (CGI, PHP, ...) are left alone.
+ */
+static int wk_fallback_handler(request_rec *r)
+{
+    wk_server_conf_t *conf = server_conf(r->server);
+    route_t *route = request_route(r);
+
+    if (route == NULL || route->kind != ROUTE_FALLBACK
+        || r->method_number != M_GET || r->finfo.filetype != APR_NOFILE)
+        return DECLINED;
+    /* httpd names the default handler "" or "default-handler", and a
+     * MIME type stands in for a handler mod_mime did not set. */
+    if (r->handler != NULL && *r->handler != '\0'
+        && strcmp(r->handler, "default-handler") != 0
+        && ap_strchr_c(r->handler, '/') == NULL)
+        return DECLINED;
+    return serve_route(r, conf, route);
+}
+
+static int wk_check_config(apr_pool_t *pconf, apr_pool_t *plog,
+                           apr_pool_t *ptemp, server_rec *s)
+{
+    return wk_conf_check(pconf, ptemp, s);
+}
+
+static void wk_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    wk_server_conf_t *conf = server_conf(s);
+    wk_cache_limits_t limits;
+    int threads = 1;
+    apr_status_t rv;
+
+    ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
+    limits.max_tenants = wk_conf_max_tenants(conf);
+    limits.max_connections = threads > 0 ? threads : 1;
+    limits.idle_timeout = wk_conf_idle_timeout(conf);
+
+    rv = wk_cache_create(&tenant_cache, &limits, pchild);
+    if (rv != APR_SUCCESS)
+        ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
+                     "WK00003: cannot create the tenant cache");
+}
+
+static void wk_register_hooks(apr_pool_t *pool)
+{
+    ap_hook_check_config(wk_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_child_init(wk_child_init, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_translate_name(wk_translate_name, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_map_to_storage(wk_map_to_storage, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_type_checker(wk_type_checker, NULL, NULL, APR_HOOK_FIRST);
+    ap_hook_handler(wk_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_handler(wk_fallback_handler, NULL, NULL, APR_HOOK_LAST);
+}
+
+AP_DECLARE_MODULE(writekit) = {
+    STANDARD20_MODULE_STUFF,
+    NULL,
+    NULL,
+    wk_server_conf_create,
+    wk_server_conf_merge,
+    wk_directives,
+    wk_register_hooks
+};

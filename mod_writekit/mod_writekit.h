@@ -1,0 +1,67 @@
+/*
+ * mod_writekit.h: the httpd glue's configuration, shared by the directive
+ * handlers (wk_config.c) and the hooks (mod_writekit.c).
+ *
+ * Every field starts unset (WK_UNSET or NULL) so a virtual host inherits
+ * exactly what it does not set itself; the defaults are applied by the
+ * getters in wk_config.c, never stored in the records.
+ */
+#ifndef MOD_WRITEKIT_H
+#define MOD_WRITEKIT_H
+
+#include <httpd.h>
+#include <http_config.h>
+
+#include "wk_cache.h"
+#include "wk_template.h"
+
+#define WK_UNSET -1
+
+/* Defaults of every directive, in one place. */
+#define WK_DEFAULT_MOUNT          "/"
+#define WK_DEFAULT_MAX_TENANTS    256
+#define WK_DEFAULT_IDLE_TIMEOUT   300   /* seconds */
+#define WK_DEFAULT_THEME          WK_DATADIR "/templates/default"
+
+#ifndef WK_DATADIR
+#define WK_DATADIR "/usr/local/share/writekit"
+#endif
+
+typedef struct wk_server_conf {
+    int enabled;                  /* WriteKit on|off */
+    int mass_hosting;             /* WriteKitMassHosting on|off */
+    const char *tenant_file;      /* WriteKitTenant, absolute */
+    const char *tenant_dir;       /* WriteKitTenantDir, absolute */
+    const char *mount;            /* WriteKitMount, begins and ends in / */
+    const char *theme_dir;        /* WriteKitTheme, absolute */
+    int max_tenants;              /* WriteKitMaxTenants, main server only */
+    int idle_timeout;             /* WriteKitIdleTimeout, main server only */
+
+    /* Where WriteKit on was set, for messages at start-up. */
+    const char *defined_in;
+
+    /* Filled at start-up: the compiled theme. */
+    const wk_template_set_t *theme;
+} wk_server_conf_t;
+
+extern module AP_MODULE_DECLARE_DATA writekit_module;
+extern const command_rec wk_directives[];
+
+void *wk_server_conf_create(apr_pool_t *pool, server_rec *s);
+void *wk_server_conf_merge(apr_pool_t *pool, void *base, void *add);
+
+/* Getters that apply the defaults. */
+int wk_conf_enabled(const wk_server_conf_t *conf);
+const char *wk_conf_mount(const wk_server_conf_t *conf);
+const char *wk_conf_theme_dir(const wk_server_conf_t *conf);
+int wk_conf_max_tenants(const wk_server_conf_t *conf);
+apr_interval_time_t wk_conf_idle_timeout(const wk_server_conf_t *conf);
+
+/*
+ * Checks each virtual host's settings as a whole and compiles the themes
+ * they use.  Runs from the check_config hook, so `apachectl configtest`
+ * reports the same errors as a start.
+ */
+int wk_conf_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server);
+
+#endif

@@ -1,0 +1,287 @@
+/*
+ * wk_config.c: the WriteKit* directives and the start-up check.
+ *
+ * Directive handlers check what a single value can tell (a number, a
+ * directory that exists); wk_conf_check() checks what only the whole
+ * virtual host can tell (WriteKit on with no tenant) and compiles themes.
+ */
+#include <apr_file_info.h>
+#include <apr_hash.h>
+#include <apr_strings.h>
+
+#include <httpd.h>
+#include <http_log.h>
+
+#include "mod_writekit.h"
+
+APLOG_USE_MODULE(writekit);
+
+void *wk_server_conf_create(apr_pool_t *pool, server_rec *s)
+{
+    wk_server_conf_t *conf = apr_pcalloc(pool, sizeof(*conf));
+
+    conf->enabled = WK_UNSET;
+    conf->mass_hosting = WK_UNSET;
+    conf->max_tenants = WK_UNSET;
+    conf->idle_timeout = WK_UNSET;
+    return conf;
+}
+
+#define MERGE_INT(field) \
+    conf->field = add->field != WK_UNSET ? add->field : base->field
+#define MERGE_PTR(field) \
+    conf->field = add->field != NULL ? add->field : base->field
+
+/* A virtual host takes its own value where it set one, else the main
+ * server's. */
+void *wk_server_conf_merge(apr_pool_t *pool, void *base_conf, void *add_conf)
+{
+    wk_server_conf_t *base = base_conf, *add = add_conf;
+    wk_server_conf_t *conf = apr_pcalloc(pool, sizeof(*conf));
+
+    MERGE_INT(enabled);
+    MERGE_INT(mass_hosting);
+    MERGE_PTR(tenant_file);
+    MERGE_PTR(tenant_dir);
+    MERGE_PTR(mount);
+    MERGE_PTR(theme_dir);
+    MERGE_PTR(defined_in);
+    /* Cache bounds are per process, so only the main server's count. */
+    conf->max_tenants = base->max_tenants;
+    conf->idle_timeout = base->idle_timeout;
+    return conf;
+}
+
+int wk_conf_enabled(const wk_server_conf_t *conf)
+{
+    return conf->enabled == 1;
+}
+
+const char *wk_conf_mount(const wk_server_conf_t *conf)
+{
+    return conf->mount ? conf->mount : WK_DEFAULT_MOUNT;
+}
+
+const char *wk_conf_theme_dir(const wk_server_conf_t *conf)
+{
+    return conf->theme_dir ? conf->theme_dir : WK_DEFAULT_THEME;
+}
+
+int wk_conf_max_tenants(const wk_server_conf_t *conf)
+{
+    return conf->max_tenants != WK_UNSET ? conf->max_tenants
+                                         : WK_DEFAULT_MAX_TENANTS;
+}
+
+apr_interval_time_t wk_conf_idle_timeout(const wk_server_conf_t *conf)
+{
+    return apr_time_from_sec(conf->idle_timeout != WK_UNSET
+                             ? conf->idle_timeout : WK_DEFAULT_IDLE_TIMEOUT);
+}
+
+static wk_server_conf_t *cmd_conf(cmd_parms *cmd)
+{
+    return ap_get_module_config(cmd->server->module_config, &writekit_module);
+}
+
+/* Parses a whole decimal number in [min, max]; trailing junk fails. */
+static const char *parse_int(cmd_parms *cmd, const char *arg, int min,
+                             int max, int *out)
+{
+    char *end;
+    apr_int64_t n;
+
+    n = apr_strtoi64(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || n < min || n > max)
+        return apr_psprintf(cmd->pool, "%s: invalid value '%s'; expected a "
+                            "whole number from %d to %d", cmd->cmd->name,
+                            arg, min, max);
+    *out = (int)n;
+    return NULL;
+}
+
+static const char *set_enabled(cmd_parms *cmd, void *dconf, int flag)
+{
+    wk_server_conf_t *conf = cmd_conf(cmd);
+
+    conf->enabled = flag;
+    conf->defined_in = apr_psprintf(cmd->pool, "%s:%d",
+                                    cmd->directive->filename,
+                                    cmd->directive->line_num);
+    return NULL;
+}
+
+static const char *set_mass_hosting(cmd_parms *cmd, void *dconf, int flag)
+{
+    cmd_conf(cmd)->mass_hosting = flag;
+    return NULL;
+}
+
+static const char *set_tenant_file(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
+{
+    cmd_conf(cmd)->tenant_file = arg;
+    return NULL;
+}
+
+static const char *set_tenant_dir(cmd_parms *cmd, void *dconf,
+                                  const char *arg)
+{
+    const char *dir = ap_server_root_relative(cmd->pool, arg);
+    apr_finfo_t finfo;
+
+    if (dir == NULL
+        || apr_stat(&finfo, dir, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || finfo.filetype != APR_DIR)
+        return apr_psprintf(cmd->pool, "WriteKitTenantDir: '%s' is not a "
+                            "directory", arg);
+    cmd_conf(cmd)->tenant_dir = dir;
+    return NULL;
+}
+
+static const char *set_mount(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    apr_size_t len = strlen(arg);
+
+    if (arg[0] != '/' || strstr(arg, "//") || strstr(arg, "/../")
+        || strstr(arg, "/./") || strpbrk(arg, "?#%\\ \t"))
+        return apr_psprintf(cmd->pool, "WriteKitMount: invalid path '%s'; "
+                            "expected a URL path such as / or /blog", arg);
+    cmd_conf(cmd)->mount = arg[len - 1] == '/' ? arg
+                           : apr_pstrcat(cmd->pool, arg, "/", NULL);
+    return NULL;
+}
+
+static const char *set_theme(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    const char *dir = ap_server_root_relative(cmd->pool, arg);
+    apr_finfo_t finfo;
+
+    if (dir == NULL
+        || apr_stat(&finfo, dir, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || finfo.filetype != APR_DIR)
+        return apr_psprintf(cmd->pool, "WriteKitTheme: '%s' is not a "
+                            "directory", arg);
+    cmd_conf(cmd)->theme_dir = dir;
+    return NULL;
+}
+
+static const char *set_max_tenants(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    if (err != NULL)
+        return err;
+    return parse_int(cmd, arg, 1, 1000000, &cmd_conf(cmd)->max_tenants);
+}
+
+static const char *set_idle_timeout(cmd_parms *cmd, void *dconf,
+                                    const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    if (err != NULL)
+        return err;
+    return parse_int(cmd, arg, 1, 86400 * 365, &cmd_conf(cmd)->idle_timeout);
+}
+
+const command_rec wk_directives[] = {
+    AP_INIT_FLAG("WriteKit", set_enabled, NULL, RSRC_CONF,
+                 "On to serve a blog on this server or virtual host"),
+    AP_INIT_FLAG("WriteKitMassHosting", set_mass_hosting, NULL, RSRC_CONF,
+                 "On to pick the tenant file from the Host header: "
+                 "WriteKitTenantDir/HOST.db"),
+    AP_INIT_TAKE1("WriteKitTenant", set_tenant_file, NULL, RSRC_CONF,
+                  "The tenant SQLite file of this virtual host; a relative "
+                  "path is taken from WriteKitTenantDir"),
+    AP_INIT_TAKE1("WriteKitTenantDir", set_tenant_dir, NULL, RSRC_CONF,
+                  "Directory of the tenant files (relative to ServerRoot)"),
+    AP_INIT_TAKE1("WriteKitMount", set_mount, NULL, RSRC_CONF,
+                  "URL path the blog is served under (default /)"),
+    AP_INIT_TAKE1("WriteKitTheme", set_theme, NULL, RSRC_CONF,
+                  "Directory of the Mustache theme (default "
+                  WK_DEFAULT_THEME ")"),
+    AP_INIT_TAKE1("WriteKitMaxTenants", set_max_tenants, NULL, RSRC_CONF,
+                  "Open tenants per process before the least recently used "
+                  "one is closed (default 256)"),
+    AP_INIT_TAKE1("WriteKitIdleTimeout", set_idle_timeout, NULL, RSRC_CONF,
+                  "Seconds a tenant may stay unused before its connections "
+                  "are closed (default 300)"),
+    { NULL }
+};
+
+/* Compiles each theme directory once, however many hosts share it. */
+static const char *theme_compile(const wk_template_set_t **theme,
+                                 apr_hash_t *themes, const char *dir,
+                                 apr_pool_t *pconf)
+{
+    wk_template_set_t *set = apr_hash_get(themes, dir, APR_HASH_KEY_STRING);
+    static const char *const required[] = {
+        "layout", "index", "post", "tag", "error", "feed", NULL
+    };
+    char *error = NULL;
+    int i;
+
+    if (set == NULL) {
+        set = wk_template_set_make(pconf);
+        if (wk_template_set_load_dir(set, dir, &error) != APR_SUCCESS)
+            return apr_psprintf(pconf, "WriteKitTheme: %s", error);
+        for (i = 0; required[i]; i++)
+            if (wk_template_set_get(set, required[i]) == NULL)
+                return apr_psprintf(pconf, "WriteKitTheme: %s has no %s."
+                                    "mustache", dir, required[i]);
+        apr_hash_set(themes, dir, APR_HASH_KEY_STRING, set);
+    }
+    *theme = set;
+    return NULL;
+}
+
+/* Checks one server's settings; returns a message or NULL. */
+static const char *conf_check_server(wk_server_conf_t *conf, server_rec *s,
+                                     apr_hash_t *themes, apr_pool_t *pconf)
+{
+    const char *where = conf->defined_in ? conf->defined_in : "";
+
+    if (!wk_conf_enabled(conf))
+        return NULL;
+    if (conf->mass_hosting == 1 && conf->tenant_file != NULL)
+        return apr_psprintf(pconf, "WriteKit on at %s (%s): set either "
+                            "WriteKitTenant or WriteKitMassHosting, not both",
+                            where, s->server_hostname);
+    if (conf->mass_hosting != 1 && conf->tenant_file == NULL)
+        return apr_psprintf(pconf, "WriteKit on at %s (%s) needs "
+                            "WriteKitTenant FILE or WriteKitMassHosting on",
+                            where, s->server_hostname);
+    if (conf->mass_hosting == 1 && conf->tenant_dir == NULL)
+        return apr_psprintf(pconf, "WriteKitMassHosting on at %s (%s) needs "
+                            "WriteKitTenantDir", where, s->server_hostname);
+    if (conf->tenant_file != NULL && conf->tenant_file[0] != '/') {
+        conf->tenant_file = conf->tenant_dir
+            ? apr_pstrcat(pconf, conf->tenant_dir, "/", conf->tenant_file,
+                          NULL)
+            : ap_server_root_relative(pconf, conf->tenant_file);
+    }
+    return theme_compile(&conf->theme, themes, wk_conf_theme_dir(conf),
+                         pconf);
+}
+
+int wk_conf_check(apr_pool_t *pconf, apr_pool_t *ptemp,
+                  server_rec *main_server)
+{
+    apr_hash_t *themes = apr_hash_make(ptemp);
+    server_rec *s;
+
+    for (s = main_server; s != NULL; s = s->next) {
+        wk_server_conf_t *conf = ap_get_module_config(s->module_config,
+                                                      &writekit_module);
+        const char *error = conf_check_server(conf, s, themes, pconf);
+
+        if (error != NULL) {
+            ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s,
+                         "WK00001: %s", error);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+    return OK;
+}
