@@ -529,9 +529,14 @@ static int serve_route(request_rec *r, wk_server_conf_t *conf,
         return tenant_unavailable(r, &site, path, rv, error, first_report);
 
     settings = apr_palloc(r->pool, sizeof(*settings));
-    if (wk_settings_load(settings, db, r->pool) != APR_SUCCESS)
-        return tenant_unavailable(r, &site, path, WK_EDB,
-                                  "cannot read settings", 1);
+    if (wk_settings_load(settings, db, r->pool) != APR_SUCCESS) {
+        error = apr_psprintf(r->pool, "cannot read settings: %s",
+                             sqlite3_errmsg(wk_db_handle(db)));
+        first_report = wk_cache_report_fault(tenant_cache, db, WK_EDB, error,
+                                             r->pool);
+        return tenant_unavailable(r, &site, path, WK_EDB, error,
+                                  first_report);
+    }
     site_init(&site, settings, r, conf);
 
     switch (route->kind) {

@@ -22,7 +22,12 @@ struct tenant {
     wk_cache_t *cache;
     apr_reslist_t *connections;      /* NULL when the tenant failed */
     int borrowed;                    /* connections out on requests */
+    int retired;                     /* out of the table, closing */
     apr_time_t last_used;
+
+    /* The file the tenant has open, to notice when it is replaced. */
+    apr_ino_t inode;
+    apr_dev_t device;
 
     /* The last open failure, written by connection_open() under the
      * resource list's lock. */
@@ -140,14 +145,19 @@ apr_status_t wk_cache_create(wk_cache_t **out,
     return APR_SUCCESS;
 }
 
-/* Closes a tenant and forgets it.  Call with the cache mutex held and
- * only for a tenant with no borrowed connection. */
-static void tenant_close(wk_cache_t *cache, tenant_t *tenant)
+/*
+ * Takes a tenant out of the table and the LRU list, so the next request
+ * opens the file afresh, and closes it once no request holds one of its
+ * connections.  Mutex held.
+ */
+static void tenant_retire(wk_cache_t *cache, tenant_t *tenant)
 {
     APR_RING_REMOVE(tenant, link);
     apr_hash_set(cache->tenants, tenant->path, APR_HASH_KEY_STRING, NULL);
     cache->open--;
-    apr_pool_destroy(tenant->pool);
+    tenant->retired = 1;
+    if (tenant->borrowed == 0)
+        apr_pool_destroy(tenant->pool);
 }
 
 /* Closes idle tenants past the timeout, then the least recently used
@@ -168,13 +178,13 @@ static void cache_trim(wk_cache_t *cache, apr_time_t now, int room)
         /* NOTE: a tenant with connections out stays open, so the bound
          * can be passed by at most the number of busy tenants. */
         if (tenant->borrowed == 0)
-            tenant_close(cache, tenant);
+            tenant_retire(cache, tenant);
         tenant = prev;
     }
 }
 
 static apr_status_t tenant_create(tenant_t **out, wk_cache_t *cache,
-                                  const char *path)
+                                  const char *path, const apr_finfo_t *finfo)
 {
     tenant_t *tenant;
     apr_pool_t *pool;
@@ -187,6 +197,8 @@ static apr_status_t tenant_create(tenant_t **out, wk_cache_t *cache,
     tenant->pool = pool;
     tenant->cache = cache;
     tenant->path = apr_pstrdup(pool, path);
+    tenant->inode = finfo->inode;
+    tenant->device = finfo->device;
 
     rv = apr_reslist_create(&tenant->connections, 0, 1,
                             cache->limits.max_connections, 0,
@@ -205,19 +217,18 @@ static apr_status_t tenant_create(tenant_t **out, wk_cache_t *cache,
 }
 
 /*
- * Returns 1 when a remembered failure still holds: the file has the size
- * and modification time it had when the failure was seen.
+ * Returns 1 when the file at the tenant's path is no longer the one the
+ * tenant opened: replaced (another inode) or, for a tenant that failed,
+ * changed in size or modification time since the failure.
  */
-static int fault_still_holds(tenant_t *tenant, apr_pool_t *pool)
+static int tenant_file_changed(const tenant_t *tenant,
+                               const apr_finfo_t *finfo)
 {
-    apr_finfo_t finfo;
-    apr_status_t rv = apr_stat(&finfo, tenant->path,
-                               APR_FINFO_MTIME | APR_FINFO_SIZE, pool);
-
-    if (rv != APR_SUCCESS)
-        return 0;
-    return finfo.mtime == tenant->fault_mtime
-           && finfo.size == tenant->fault_size;
+    if (finfo->inode != tenant->inode || finfo->device != tenant->device)
+        return 1;
+    return tenant->fault != APR_SUCCESS
+           && (finfo->mtime != tenant->fault_mtime
+               || finfo->size != tenant->fault_size);
 }
 
 static void fault_remember(tenant_t *tenant, apr_status_t fault,
@@ -242,23 +253,27 @@ static apr_status_t tenant_lookup(tenant_t **out, wk_cache_t *cache,
     tenant_t *tenant = apr_hash_get(cache->tenants, path,
                                     APR_HASH_KEY_STRING);
     apr_time_t now = apr_time_now();
+    apr_finfo_t finfo;
     apr_status_t rv;
 
-    if (tenant != NULL && tenant->fault != APR_SUCCESS
-        && tenant->borrowed == 0 && !fault_still_holds(tenant, pool)) {
-        tenant_close(cache, tenant);
+    /* One stat per request notices a file that was replaced, repaired or
+     * removed since the tenant opened it. */
+    rv = apr_stat(&finfo, path, APR_FINFO_IDENT | APR_FINFO_MTIME
+                  | APR_FINFO_SIZE, pool);
+    if (tenant != NULL
+        && (rv != APR_SUCCESS || tenant_file_changed(tenant, &finfo))) {
+        tenant_retire(cache, tenant);
         tenant = NULL;
     }
-    if (tenant == NULL) {
-        apr_finfo_t finfo;
 
-        /* An unknown host in mass hosting must not take a cache slot
-         * from a real tenant, so a missing file gets no entry. */
-        rv = apr_stat(&finfo, path, APR_FINFO_TYPE, pool);
-        if (rv != APR_SUCCESS)
-            return APR_STATUS_IS_ENOENT(rv) ? APR_ENOENT : rv;
+    /* An unknown host in mass hosting must not take a cache slot from a
+     * real tenant, so a missing file gets no entry. */
+    if (rv != APR_SUCCESS)
+        return APR_STATUS_IS_ENOENT(rv) ? APR_ENOENT : rv;
+
+    if (tenant == NULL) {
         cache_trim(cache, now, 1);
-        rv = tenant_create(&tenant, cache, path);
+        rv = tenant_create(&tenant, cache, path, &finfo);
         if (rv != APR_SUCCESS)
             return rv;
     }
@@ -282,6 +297,8 @@ static apr_status_t lease_return(void *data)
     apr_thread_mutex_lock(cache->mutex);
     tenant->borrowed--;
     tenant->last_used = apr_time_now();
+    if (tenant->retired && tenant->borrowed == 0)
+        apr_pool_destroy(tenant->pool);
     apr_thread_mutex_unlock(cache->mutex);
     return APR_SUCCESS;
 }
@@ -296,9 +313,16 @@ static apr_status_t tenant_fail(tenant_t *tenant, apr_status_t rv,
                                 int *first_report)
 {
     wk_cache_t *cache = tenant->cache;
+    const char *path_copy = apr_pstrdup(pool, tenant->path);
 
     apr_thread_mutex_lock(cache->mutex);
     tenant->borrowed--;
+    if (tenant->retired && tenant->borrowed == 0) {
+        apr_pool_destroy(tenant->pool);
+        apr_thread_mutex_unlock(cache->mutex);
+        *error = apr_pstrcat(pool, path_copy, ": file replaced", NULL);
+        return rv;
+    }
     if (APR_STATUS_IS_TIMEUP(rv) || APR_STATUS_IS_EAGAIN(rv)) {
         *error = apr_psprintf(pool, "%s: all %d connections busy",
                               tenant->path, cache->limits.max_connections);
@@ -355,6 +379,24 @@ apr_status_t wk_cache_acquire(wk_db_t **db, wk_cache_t *cache,
                               apr_pool_cleanup_null);
     *db = conn->db;
     return APR_SUCCESS;
+}
+
+int wk_cache_report_fault(wk_cache_t *cache, wk_db_t *db,
+                          apr_status_t status, const char *message,
+                          apr_pool_t *pool)
+{
+    tenant_t *tenant;
+    int first_report = 0;
+
+    apr_thread_mutex_lock(cache->mutex);
+    tenant = apr_hash_get(cache->tenants, wk_db_path(db),
+                          APR_HASH_KEY_STRING);
+    if (tenant != NULL && tenant->fault == APR_SUCCESS) {
+        fault_remember(tenant, status, message, pool);
+        first_report = 1;
+    }
+    apr_thread_mutex_unlock(cache->mutex);
+    return first_report;
 }
 
 int wk_cache_open_tenants(wk_cache_t *cache)

@@ -44,6 +44,15 @@ apr_status_t wk_cache_acquire(wk_db_t **db, wk_cache_t *cache,
                               const char *path, apr_pool_t *request_pool,
                               char **error, int *first_report);
 
+/*
+ * Marks the tenant of db as failed after a query on it failed (a file
+ * corrupted while open), so later requests fail fast until the file
+ * changes.  Returns 1 the first time, so the caller logs it once.
+ */
+int wk_cache_report_fault(wk_cache_t *cache, wk_db_t *db,
+                          apr_status_t status, const char *message,
+                          apr_pool_t *pool);
+
 /* Returns the number of tenants open now (for tests and benchmarks). */
 int wk_cache_open_tenants(wk_cache_t *cache);
 

@@ -90,6 +90,38 @@ static void test_missing_and_corrupt(apr_pool_t *pool)
        "repaired file opens");
 }
 
+static void test_replaced_file(apr_pool_t *pool)
+{
+    wk_cache_limits_t limits = { 8, 4, 0 };
+    const char *path = tenant_path(0, pool);
+    const char *moved = apr_pstrcat(pool, path, ".new", NULL);
+    wk_settings_t settings;
+    apr_pool_t *request;
+    wk_cache_t *cache;
+    wk_db_t *db;
+    char *error;
+    int first;
+
+    wk_cache_create(&cache, &limits, pool);
+    borrow(cache, path, &first, pool);
+
+    /* Write the new file beside the old one and rename it over, as an
+     * admin restoring a backup would. */
+    make_tenant(moved, pool);
+    if (wk_db_open(&db, moved, 0, &error, pool) == APR_SUCCESS) {
+        wk_setting_set(db, "title", "Replaced", &error, pool);
+        wk_db_close(db);
+    }
+    rename(moved, path);
+
+    apr_pool_create(&request, pool);
+    ok(wk_cache_acquire(&db, cache, path, request, &error, &first)
+       == APR_SUCCESS, "replaced file opens");
+    wk_settings_load(&settings, db, request);
+    is_str(settings.title, "Replaced", "cache reads the new file");
+    apr_pool_destroy(request);
+}
+
 static void test_idle_timeout(apr_pool_t *pool)
 {
     wk_cache_limits_t limits = { 8, 4, apr_time_from_msec(50) };
@@ -169,6 +201,7 @@ int main(int argc, const char *const *argv)
 
     test_bound(pool);
     test_missing_and_corrupt(pool);
+    test_replaced_file(pool);
     test_idle_timeout(pool);
     test_threads(pool);
 
