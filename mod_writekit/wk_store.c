@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <apr_file_info.h>
+#include <apr_hash.h>
 #include <apr_lib.h>
 
 #include "wk_store.h"
@@ -81,6 +82,7 @@ struct wk_db {
     const char *path;
     apr_pool_t *pool;
     sqlite3_stmt *stmts[STMT_COUNT];
+    apr_hash_t *write_stmts;   /* SQL text -> statement, for writes */
 };
 
 int wk_schema_version(void)
@@ -108,6 +110,14 @@ static apr_status_t db_cleanup(void *data)
     for (i = 0; i < STMT_COUNT; i++) {
         sqlite3_finalize(db->stmts[i]);
         db->stmts[i] = NULL;
+    }
+    if (db->write_stmts != NULL) {
+        apr_hash_index_t *hi;
+
+        for (hi = apr_hash_first(NULL, db->write_stmts); hi;
+             hi = apr_hash_next(hi))
+            sqlite3_finalize(apr_hash_this_val(hi));
+        db->write_stmts = NULL;
     }
     sqlite3_close_v2(db->handle);
     db->handle = NULL;
@@ -328,6 +338,26 @@ static sqlite3_stmt *db_stmt(wk_db_t *db, stmt_id_t id)
                                NULL) != SQLITE_OK)
             return NULL;
         db->stmts[id] = stmt;
+    }
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return stmt;
+}
+
+sqlite3_stmt *wk_db_prepare(wk_db_t *db, const char *sql)
+{
+    sqlite3_stmt *stmt;
+
+    if (db->write_stmts == NULL)
+        db->write_stmts = apr_hash_make(db->pool);
+    stmt = apr_hash_get(db->write_stmts, sql, APR_HASH_KEY_STRING);
+    if (stmt == NULL) {
+        if (sqlite3_prepare_v3(db->handle, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                               &stmt, NULL) != SQLITE_OK) {
+            sqlite3_finalize(stmt);
+            return NULL;
+        }
+        apr_hash_set(db->write_stmts, sql, APR_HASH_KEY_STRING, stmt);
     }
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);

@@ -47,6 +47,13 @@ void wk_db_close(wk_db_t *db);
 sqlite3 *wk_db_handle(wk_db_t *db);
 const char *wk_db_path(const wk_db_t *db);
 
+/*
+ * Returns the statement for sql, prepared on first use and kept until the
+ * connection closes, reset and with no bindings; NULL when it does not
+ * compile.  sql must outlive the connection (a string literal).
+ */
+sqlite3_stmt *wk_db_prepare(wk_db_t *db, const char *sql);
+
 /* Returns the file's schema version (PRAGMA user_version). */
 int wk_db_version(wk_db_t *db);
 

@@ -12,27 +12,15 @@
 
 #include "wk_store.h"
 
-/* A statement prepared for one write and finalized by a pool cleanup. */
-static apr_status_t stmt_cleanup(void *data)
-{
-    sqlite3_finalize(data);
-    return APR_SUCCESS;
-}
-
+/* Returns the connection's statement for sql, or NULL with *error. */
 static sqlite3_stmt *write_stmt(wk_db_t *db, const char *sql, char **error,
                                 apr_pool_t *pool)
 {
-    sqlite3_stmt *stmt = NULL;
+    sqlite3_stmt *stmt = wk_db_prepare(db, sql);
 
-    if (sqlite3_prepare_v2(wk_db_handle(db), sql, -1, &stmt, NULL)
-        != SQLITE_OK) {
+    if (stmt == NULL)
         *error = apr_psprintf(pool, "%s: %s", wk_db_path(db),
                               sqlite3_errmsg(wk_db_handle(db)));
-        sqlite3_finalize(stmt);
-        return NULL;
-    }
-    apr_pool_cleanup_register(pool, stmt, stmt_cleanup,
-                              apr_pool_cleanup_null);
     return stmt;
 }
 
