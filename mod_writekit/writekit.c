@@ -1,0 +1,575 @@
+/*
+ * writekit.c: the writekit command, which creates, migrates and fills
+ * tenant files from the shell.
+ *
+ * Each command opens one tenant file, does its work inside transactions
+ * (settings in one, each imported post in its own), and names the file
+ * and the reason in every error.  Exit status: 0 success, 1 failure or
+ * some imported files skipped for an error, 2 a usage error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <apr_file_info.h>
+#include <apr_file_io.h>
+#include <apr_general.h>
+#include <apr_lib.h>
+#include <apr_md5.h>
+
+#include "wk_import.h"
+#include "wk_markdown.h"
+#include "wk_store.h"
+
+#define EXIT_OK     0
+#define EXIT_FAILED 1
+#define EXIT_USAGE  2
+
+/* bcrypt's cost: 2^10 rounds, which took about 50 ms per hash on a
+ * 2-core Xeon when this was written. */
+#define PASSWORD_COST 10
+#define PASSWORD_MIN  8
+/* bcrypt reads only the first 72 bytes of a password. */
+#define PASSWORD_MAX  72
+
+static const char usage_text[] =
+    "usage: writekit COMMAND ARGUMENTS\n"
+    "\n"
+    "commands:\n"
+    "  init FILE --title TITLE --base-url URL\n"
+    "      Create the tenant file FILE with the blog's title and public\n"
+    "      base URL (http:// or https://), or set both in an existing one.\n"
+    "  migrate FILE\n"
+    "      Bring FILE's schema up to the version this build writes.\n"
+    "  user add FILE EMAIL\n"
+    "      Add an author who signs in with EMAIL.  The password is read\n"
+    "      from one line of standard input and must have 8 to 72 bytes.\n"
+    "  import FILE DIR [--max-post-size BYTES] [--media-prefix PREFIX]\n"
+    "      Import the markdown posts (*.md) and images below DIR.  A file\n"
+    "      imported before is updated.  --max-post-size limits a post's\n"
+    "      markdown, in bytes (default 1048576); --media-prefix is the URL\n"
+    "      path images are served under (default /media/).\n"
+    "\n"
+    "exit status: 0 success, 1 failure or some files skipped for an error,\n"
+    "2 usage error.\n";
+
+/* Command-line arguments after the command words, split into options and
+ * the rest. */
+typedef struct cli_args {
+    apr_array_header_t *positional;  /* of const char * */
+    apr_table_t *options;            /* "--name" to value */
+} cli_args_t;
+
+static void fail(const char *file, const char *reason)
+{
+    if (file != NULL)
+        fprintf(stderr, "writekit: %s: %s\n", file, reason);
+    else
+        fprintf(stderr, "writekit: %s\n", reason);
+}
+
+/* Prints a usage error and returns EXIT_USAGE. */
+static int usage_error(const char *reason)
+{
+    fprintf(stderr, "writekit: %s (try 'writekit --help')\n", reason);
+    return EXIT_USAGE;
+}
+
+/*
+ * Splits argv into positional arguments and the options in allowed (a
+ * NULL-terminated list of names that take a value).  Accepts "--name
+ * value" and "--name=value"; "--" ends the options.
+ */
+static int args_parse(cli_args_t *args, int argc, const char *const *argv,
+                      const char *const *allowed, apr_pool_t *pool)
+{
+    int i, j, options_done = 0;
+
+    args->positional = apr_array_make(pool, 4, sizeof(const char *));
+    args->options = apr_table_make(pool, 4);
+    for (i = 0; i < argc; i++) {
+        const char *arg = argv[i], *value = NULL;
+        apr_size_t name_len;
+
+        if (options_done || strncmp(arg, "--", 2) != 0 || arg[2] == '\0') {
+            if (!options_done && strcmp(arg, "--") == 0) {
+                options_done = 1;
+                continue;
+            }
+            APR_ARRAY_PUSH(args->positional, const char *) = arg;
+            continue;
+        }
+
+        name_len = strcspn(arg, "=");
+        for (j = 0; allowed[j] != NULL; j++) {
+            if (strlen(allowed[j]) == name_len
+                && strncmp(arg, allowed[j], name_len) == 0)
+                break;
+        }
+        if (allowed[j] == NULL)
+            return usage_error(apr_psprintf(pool, "unknown option '%.*s'",
+                                            (int)name_len, arg));
+        if (arg[name_len] == '=')
+            value = arg + name_len + 1;
+        else if (i + 1 < argc)
+            value = argv[++i];
+        else
+            return usage_error(apr_psprintf(pool, "option '%s' needs a "
+                                            "value", arg));
+        apr_table_setn(args->options, allowed[j], value);
+    }
+    return EXIT_OK;
+}
+
+/* Parses the arguments of command, which takes count positional ones. */
+static int args_read(cli_args_t *args, int argc, const char *const *argv,
+                     const char *const *allowed, int count,
+                     const char *command, apr_pool_t *pool)
+{
+    int status = args_parse(args, argc, argv, allowed, pool);
+
+    if (status != EXIT_OK || args->positional->nelts == count)
+        return status;
+    return usage_error(apr_psprintf(pool, "'%s' takes %d argument%s, not %d",
+                                    command, count, count == 1 ? "" : "s",
+                                    args->positional->nelts));
+}
+
+/* Opens a tenant file, printing the error when that fails. */
+static int tenant_open(wk_db_t **db, const char *path, int flags,
+                       apr_pool_t *pool)
+{
+    char *error;
+
+    if (wk_db_open(db, path, flags, &error, pool) == APR_SUCCESS)
+        return EXIT_OK;
+    fail(NULL, error);
+    return EXIT_FAILED;
+}
+
+static const char *arg_at(const cli_args_t *args, int i)
+{
+    return APR_ARRAY_IDX(args->positional, i, const char *);
+}
+
+/* ---------------------------------------------------------------------- */
+/* init                                                                    */
+/* ---------------------------------------------------------------------- */
+
+/* Returns the base URL without trailing slashes, or NULL when it is not
+ * an http or https URL with a host. */
+static const char *base_url_normalize(const char *url, apr_pool_t *pool)
+{
+    apr_size_t len = strlen(url);
+    const char *host;
+
+    if (strncmp(url, "https://", 8) == 0)
+        host = url + 8;
+    else if (strncmp(url, "http://", 7) == 0)
+        host = url + 7;
+    else
+        return NULL;
+    if (*host == '\0' || *host == '/' || strpbrk(url, " \t\r\n") != NULL)
+        return NULL;
+    while (len > 0 && url[len - 1] == '/')
+        len--;
+    return apr_pstrmemdup(pool, url, len);
+}
+
+/* Returns nonzero when the tenant file already has a title setting. */
+static int settings_exist(wk_db_t *db)
+{
+    sqlite3_stmt *stmt;
+    int found = 0;
+
+    if (sqlite3_prepare_v2(wk_db_handle(db),
+                           "SELECT 1 FROM settings WHERE name = 'title'", -1,
+                           &stmt, NULL) != SQLITE_OK)
+        return 0;
+    found = sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_finalize(stmt);
+    return found;
+}
+
+/* Writes the settings of a new blog, or only title and base URL for an
+ * existing one, in one transaction. */
+static apr_status_t settings_write(wk_db_t *db, const char *title,
+                                   const char *base_url, int existing,
+                                   char **error, apr_pool_t *pool)
+{
+    apr_status_t rv = wk_db_begin(db, error, pool);
+
+    if (rv == APR_SUCCESS)
+        rv = wk_setting_set(db, "title", title, error, pool);
+    if (rv == APR_SUCCESS)
+        rv = wk_setting_set(db, "base_url", base_url, error, pool);
+    if (rv == APR_SUCCESS && !existing)
+        rv = wk_setting_set(db, "description", "", error, pool);
+    if (rv == APR_SUCCESS && !existing)
+        rv = wk_setting_set(db, "posts_per_page", "10", error, pool);
+    if (rv == APR_SUCCESS)
+        rv = wk_db_commit(db, error, pool);
+    if (rv != APR_SUCCESS)
+        wk_db_rollback(db);
+    return rv;
+}
+
+/* Removes a tenant file that this run created and could not finish. */
+static void tenant_file_remove(const char *path, apr_pool_t *pool)
+{
+    apr_file_remove(path, pool);
+    apr_file_remove(apr_pstrcat(pool, path, "-wal", NULL), pool);
+    apr_file_remove(apr_pstrcat(pool, path, "-shm", NULL), pool);
+}
+
+static int command_init(int argc, const char *const *argv, apr_pool_t *pool)
+{
+    static const char *const allowed[] = { "--title", "--base-url", NULL };
+    const char *path, *title, *base_url;
+    apr_finfo_t info;
+    cli_args_t args;
+    wk_db_t *db;
+    char *error;
+    int existed, existing, status;
+
+    status = args_read(&args, argc, argv, allowed, 1, "init", pool);
+    if (status != EXIT_OK)
+        return status;
+    path = arg_at(&args, 0);
+    title = apr_table_get(args.options, "--title");
+    base_url = apr_table_get(args.options, "--base-url");
+    if (title == NULL || *title == '\0')
+        return usage_error("'init' needs --title TITLE");
+    if (base_url == NULL)
+        return usage_error("'init' needs --base-url URL");
+    base_url = base_url_normalize(base_url, pool);
+    if (base_url == NULL)
+        return usage_error("--base-url must be an http:// or https:// URL "
+                           "with a host");
+
+    existed = apr_stat(&info, path, APR_FINFO_TYPE, pool) == APR_SUCCESS;
+    if (tenant_open(&db, path, WK_DB_CREATE | WK_DB_MIGRATE, pool)
+        != EXIT_OK) {
+        if (!existed)
+            tenant_file_remove(path, pool);
+        return EXIT_FAILED;
+    }
+
+    existing = settings_exist(db);
+    if (settings_write(db, title, base_url, existing, &error, pool)
+        != APR_SUCCESS) {
+        fail(NULL, error);
+        wk_db_close(db);
+        if (!existed)
+            tenant_file_remove(path, pool);
+        return EXIT_FAILED;
+    }
+    wk_db_close(db);
+    if (existing)
+        printf("%s: updated the title and base URL of an existing blog\n",
+               path);
+    else
+        printf("%s: created a blog at schema version %d\n", path,
+               wk_schema_version());
+    return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* migrate                                                                 */
+/* ---------------------------------------------------------------------- */
+
+/* Reads the schema version without changing the file; -1 when unreadable. */
+static int schema_version_peek(const char *path)
+{
+    sqlite3 *handle = NULL;
+    sqlite3_stmt *stmt = NULL;
+    int version = -1;
+
+    if (sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY, NULL)
+        == SQLITE_OK
+        && sqlite3_prepare_v2(handle, "PRAGMA user_version", -1, &stmt, NULL)
+           == SQLITE_OK
+        && sqlite3_step(stmt) == SQLITE_ROW)
+        version = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(handle);
+    return version;
+}
+
+static int command_migrate(int argc, const char *const *argv,
+                           apr_pool_t *pool)
+{
+    static const char *const allowed[] = { NULL };
+    const char *path;
+    cli_args_t args;
+    wk_db_t *db;
+    int from, to, status;
+
+    status = args_read(&args, argc, argv, allowed, 1, "migrate", pool);
+    if (status != EXIT_OK)
+        return status;
+    path = arg_at(&args, 0);
+
+    from = schema_version_peek(path);
+    if (tenant_open(&db, path, WK_DB_MIGRATE, pool) != EXIT_OK)
+        return EXIT_FAILED;
+    to = wk_db_version(db);
+    wk_db_close(db);
+    if (from == to)
+        printf("%s: schema version %d is current\n", path, to);
+    else
+        printf("%s: migrated schema version %d to %d\n", path, from, to);
+    return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* user add                                                                */
+/* ---------------------------------------------------------------------- */
+
+/* Returns nonzero for something shaped like an email address. */
+static int email_valid(const char *email)
+{
+    const char *at = strchr(email, '@');
+
+    return at != NULL && at > email && at[1] != '\0'
+           && strchr(at + 1, '@') == NULL
+           && strpbrk(email, " \t\r\n<>\"") == NULL;
+}
+
+/*
+ * Reads one line of standard input into buffer without its line break.
+ * On a terminal the input is not echoed.  Returns -1 when there is no
+ * line or it does not fit.
+ */
+static int password_read(char *buffer, apr_size_t size)
+{
+    apr_size_t len;
+
+    if (isatty(STDIN_FILENO)) {
+        apr_size_t got = size;
+
+        return apr_password_get("Password: ", buffer, &got) == APR_SUCCESS
+               ? 0 : -1;
+    }
+    if (fgets(buffer, (int)size, stdin) == NULL)
+        return -1;
+    len = strlen(buffer);
+    if (len > 0 && buffer[len - 1] != '\n' && !feof(stdin))
+        return -1;
+    while (len > 0 && (buffer[len - 1] == '\n' || buffer[len - 1] == '\r'))
+        buffer[--len] = '\0';
+    return 0;
+}
+
+/* Hashes password with bcrypt and a random salt into hash (64 bytes). */
+static apr_status_t password_hash(char *hash, apr_size_t size,
+                                  const char *password)
+{
+    unsigned char salt[16];
+    apr_status_t rv;
+
+    rv = apr_generate_random_bytes(salt, sizeof(salt));
+    if (rv != APR_SUCCESS)
+        return rv;
+    return apr_bcrypt_encode(password, PASSWORD_COST, salt, sizeof(salt),
+                             hash, size);
+}
+
+/* Returns a reason when password is unusable, else NULL. */
+static const char *password_check(const char *password)
+{
+    apr_size_t len = strlen(password);
+
+    if (len == 0)
+        return "the password is empty";
+    if (len < PASSWORD_MIN)
+        return "the password is shorter than 8 characters";
+    if (len > PASSWORD_MAX)
+        return "the password is longer than 72 bytes, which is all that "
+               "bcrypt uses";
+    return NULL;
+}
+
+static int command_user_add(int argc, const char *const *argv,
+                            apr_pool_t *pool)
+{
+    static const char *const allowed[] = { NULL };
+    char password[256], hash[64];
+    const char *path, *email, *problem;
+    cli_args_t args;
+    wk_db_t *db;
+    char *error;
+    int status;
+
+    status = args_read(&args, argc, argv, allowed, 2, "user add", pool);
+    if (status != EXIT_OK)
+        return status;
+    path = arg_at(&args, 0);
+    email = arg_at(&args, 1);
+    if (!email_valid(email))
+        return usage_error(apr_psprintf(pool, "'%s' is not an email "
+                                        "address", email));
+
+    if (tenant_open(&db, path, 0, pool) != EXIT_OK)
+        return EXIT_FAILED;
+    if (password_read(password, sizeof(password)) != 0) {
+        fail(path, "no password: write it as one line to standard input");
+        return EXIT_FAILED;
+    }
+    problem = password_check(password);
+    if (problem == NULL && password_hash(hash, sizeof(hash), password)
+                           != APR_SUCCESS)
+        problem = "hashing the password failed";
+    explicit_bzero(password, sizeof(password));
+    if (problem != NULL) {
+        fail(path, problem);
+        return EXIT_FAILED;
+    }
+
+    if (wk_user_add(db, email, hash, &error, pool) != APR_SUCCESS) {
+        fail(NULL, error);
+        return EXIT_FAILED;
+    }
+    printf("%s: added user %s\n", path, email);
+    return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* import                                                                  */
+/* ---------------------------------------------------------------------- */
+
+/* Prints each imported file, failures on stderr with the file's path. */
+static void import_print(void *baton, const wk_import_entry_t *entry)
+{
+    const char *dir = baton;
+
+    if (entry->outcome == WK_IMPORT_FAILED)
+        fprintf(stderr, "writekit: %s/%s: %s\n", dir, entry->path,
+                entry->message);
+    else
+        printf("%s/%s: %s\n", dir, entry->path, entry->message);
+}
+
+/* Parses a positive byte count with no trailing characters. */
+static int bytes_parse(apr_size_t *bytes, const char *text)
+{
+    apr_int64_t value;
+    char *end;
+
+    if (!apr_isdigit(text[0]))
+        return -1;
+    errno = 0;
+    value = apr_strtoi64(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value <= 0)
+        return -1;
+    *bytes = (apr_size_t)value;
+    return 0;
+}
+
+static int command_import(int argc, const char *const *argv,
+                          apr_pool_t *pool)
+{
+    static const char *const allowed[] = {
+        "--max-post-size", "--media-prefix", NULL
+    };
+    wk_import_options_t options;
+    wk_import_counts_t counts;
+    const char *path, *dir, *value;
+    cli_args_t args;
+    wk_db_t *db;
+    char *error;
+    int status;
+
+    status = args_read(&args, argc, argv, allowed, 2, "import", pool);
+    if (status != EXIT_OK)
+        return status;
+    path = arg_at(&args, 0);
+    dir = arg_at(&args, 1);
+    while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
+        dir = apr_pstrmemdup(pool, dir, strlen(dir) - 1);
+
+    wk_import_options_default(&options);
+    value = apr_table_get(args.options, "--max-post-size");
+    if (value != NULL
+        && bytes_parse(&options.limits.max_source_bytes, value) != 0)
+        return usage_error(apr_psprintf(pool, "--max-post-size takes a "
+                                        "positive number of bytes, not "
+                                        "'%s'", value));
+    value = apr_table_get(args.options, "--media-prefix");
+    if (value != NULL) {
+        if (value[0] != '/')
+            return usage_error("--media-prefix must start with '/'");
+        options.media_prefix = value;
+    }
+    options.report = import_print;
+    options.baton = (void *)dir;
+
+    if (tenant_open(&db, path, 0, pool) != EXIT_OK)
+        return EXIT_FAILED;
+    if (wk_import_dir(&counts, db, dir, &options, &error, pool)
+        != APR_SUCCESS) {
+        fail(NULL, error);
+        return EXIT_FAILED;
+    }
+    wk_db_close(db);
+    printf("%s: %d imported, %d updated, %d images stored, %d ignored, "
+           "%d failed\n", path, counts.created, counts.updated,
+           counts.stored, counts.ignored, counts.failed);
+    return counts.failed > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+
+static int command_run(int argc, const char *const *argv, apr_pool_t *pool)
+{
+    const char *command;
+
+    if (argc < 2)
+        return usage_error("no command given");
+    command = argv[1];
+    if (strcmp(command, "--help") == 0 || strcmp(command, "-h") == 0
+        || strcmp(command, "help") == 0) {
+        fputs(usage_text, stderr);
+        return EXIT_OK;
+    }
+    if (strcmp(command, "init") == 0)
+        return command_init(argc - 2, argv + 2, pool);
+    if (strcmp(command, "migrate") == 0)
+        return command_migrate(argc - 2, argv + 2, pool);
+    if (strcmp(command, "import") == 0)
+        return command_import(argc - 2, argv + 2, pool);
+    if (strcmp(command, "user") == 0) {
+        if (argc < 3 || strcmp(argv[2], "add") != 0)
+            return usage_error("'user' takes the subcommand 'add'");
+        return command_user_add(argc - 3, argv + 3, pool);
+    }
+    return usage_error(apr_psprintf(pool, "unknown command '%s'", command));
+}
+
+int main(int argc, const char *const *argv)
+{
+    apr_pool_t *pool;
+    int status, i;
+
+    if (apr_app_initialize(&argc, &argv, NULL) != APR_SUCCESS) {
+        fprintf(stderr, "writekit: cannot initialize APR\n");
+        return EXIT_FAILED;
+    }
+    atexit(apr_terminate);
+    apr_pool_create(&pool, NULL);
+    wk_markdown_init();
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage_text, stderr);
+            return EXIT_OK;
+        }
+        if (strcmp(argv[i], "--") == 0)
+            break;
+    }
+    status = command_run(argc, argv, pool);
+    apr_pool_destroy(pool);
+    return status;
+}
