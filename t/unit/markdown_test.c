@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <apr_thread_proc.h>
+
 #include "tap.h"
 #include "wk_markdown.h"
 
@@ -332,6 +334,56 @@ static void test_budget_messages(void)
            "memory message names the limit");
 }
 
+#define THREAD_COUNT   4
+#define THREAD_RENDERS 25
+
+/* Renders a post THREAD_RENDERS times on the thread's own pool and
+ * counts in *data the renders that gave the expected HTML. */
+static void *APR_THREAD_FUNC render_thread(apr_thread_t *thread, void *data)
+{
+    int *good = data;
+    wk_render_limits_t limits;
+    apr_pool_t *pool;
+    int i;
+
+    wk_render_limits_default(&limits);
+    apr_pool_create(&pool, NULL);
+    for (i = 0; i < THREAD_RENDERS; i++) {
+        const char *source = apr_psprintf(pool, "# Post %d\n\n~~x~~\n", i);
+        const char *html = NULL;
+        char *error;
+
+        if (wk_markdown_render(&html, source, strlen(source), &limits,
+                               &error, pool) == APR_SUCCESS
+            && strcmp(html, apr_psprintf(pool, "<h1>Post %d</h1>\n"
+                                         "<p><del>x</del></p>\n", i)) == 0)
+            (*good)++;
+    }
+    apr_pool_destroy(pool);
+    apr_thread_exit(thread, APR_SUCCESS);
+    return NULL;
+}
+
+/* httpd renders from many threads of one process at once. */
+static void test_threads(void)
+{
+    apr_thread_t *threads[THREAD_COUNT];
+    int good[THREAD_COUNT] = { 0 };
+    apr_status_t ignored;
+    int i, total = 0;
+
+    for (i = 0; i < THREAD_COUNT; i++)
+        apr_thread_create(&threads[i], NULL, render_thread, &good[i],
+                          test_pool);
+    for (i = 0; i < THREAD_COUNT; i++) {
+        apr_thread_join(&ignored, threads[i]);
+        total += good[i];
+    }
+    ok(total == THREAD_COUNT * THREAD_RENDERS,
+       "renders from %d threads at once all succeed (%d of %d)",
+       THREAD_COUNT, total, THREAD_COUNT * THREAD_RENDERS);
+}
+
 /* Times renders of an ordinary post, fork included, for the record. */
 static void test_render_cost(void)
 {
@@ -373,6 +425,7 @@ int main(void)
     test_rewrite();
     test_blowups();
     test_budget_messages();
+    test_threads();
     test_render_cost();
 
     fds_after = count_open_fds();

@@ -1,0 +1,66 @@
+# A broken tenant file costs that tenant only: 503 there, logged once,
+# and every other blog keeps serving.
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Test::More;
+use WriteKit::Test;
+
+my $mark = log_mark();
+my $file = tenant_dir() . '/broken.db';
+
+make_blog('alpha.db', title => 'Alpha Blog', posts => {
+    'a.md' => "+++\ntitle = \"Still here\"\ndate = 2024-01-02\n+++\nA.\n",
+});
+
+# Not SQLite at all
+unlink $file, "$file-wal", "$file-shm";
+open my $fh, '>', $file or die "$file: $!";
+print $fh "This is not a database. " x 200;
+close $fh;
+
+my $r = blog_get('broken.test', '/');
+is($r->code, 503, 'garbage tenant file gets 503');
+ok($r->header('Retry-After'), '503 has Retry-After');
+is(blog_get('broken.test', '/posts/x')->code, 503, 'again 503');
+is(blog_get('alpha.test', '/posts/a')->code, 200,
+   'other tenant keeps serving');
+
+my @errors = grep { /WK00002/ } log_errors_since($mark);
+ok(scalar(@errors) >= 1, 'fault is logged with our tag');
+like($errors[0] // '', qr/broken\.db/, 'log names the tenant file');
+# One child may log it once each; with two children at most two lines.
+ok(scalar(@errors) <= 2, 'fault logged once per process, not per request')
+    or diag(scalar(@errors) . " lines");
+
+# A truncated SQLite file (header kept, pages gone)
+make_blog('broken.db', title => 'Soon broken', posts => {
+    'b.md' => "+++\ntitle = \"B\"\ndate = 2024-01-02\n+++\nB.\n",
+});
+my ($rc) = writekit('migrate', $file);
+truncate $file, 2048 or die "truncate: $!";
+unlink "$file-wal", "$file-shm";
+$r = blog_get('broken.test', '/');
+ok($r->code == 503 || $r->code == 200,
+   'truncated file answers without crashing (' . $r->code . ')');
+is(blog_get('alpha.test', '/')->code, 200, 'other tenant still serving');
+
+# A schema newer than this build knows
+make_blog('broken.db', title => 'From the future');
+system('sqlite3', $file, 'PRAGMA user_version = 999') == 0
+    or die "sqlite3 failed";
+$r = blog_get('broken.test', '/');
+is($r->code, 503, 'newer schema gets 503');
+my @newer = grep { /WK00002.*newer/ } log_errors_since($mark);
+ok(@newer >= 1, 'newer schema logged with the reason');
+
+# Repaired: serving again
+make_blog('broken.db', title => 'Repaired Blog');
+like(blog_get('broken.test', '/')->decoded_content, qr/Repaired Blog/,
+     'repaired file serves again');
+
+no_unexpected_errors($mark, qr/WK00002/);
+done_testing();

@@ -1,0 +1,150 @@
+package WriteKit::Test;
+
+# Helpers the httpd tests share: making tenant files with the writekit
+# CLI, talking to one blog by its Host header, and checking the error log.
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use File::Path qw(make_path);
+use File::Temp qw(tempdir);
+use FindBin;
+use IO::Socket::INET;
+use IPC::Open3;
+use LWP::UserAgent;
+use Symbol 'gensym';
+use Test::More;
+
+use Apache::Test ();
+use Apache::TestConfig ();
+
+our @EXPORT = qw(writekit make_blog write_posts blog_get raw_request
+                 log_mark log_errors_since no_unexpected_errors
+                 tenant_dir server_port);
+
+my $top = "$FindBin::Bin/..";
+
+sub tenant_dir {
+    return "$ENV{WK_TEST_ROOT}/tenants" if $ENV{WK_TEST_ROOT};
+    die "WK_TEST_ROOT is not set; run the tests through t/run-httpd-tests\n";
+}
+
+# Lets the server's children, which may run as another user, write the
+# tenant files and the WAL files SQLite keeps beside them.
+sub share_tenant_files {
+    my @files = grep { -f } glob(tenant_dir() . '/*'), glob(tenant_dir() . '/*/*');
+    chmod 0666, @files;
+}
+
+sub server_port { Apache::Test::vars('port') }
+
+# Runs the CLI; returns (exit status, stdout, stderr).
+sub writekit {
+    my ($stdin, @args) = ref $_[0] eq 'SCALAR' ? (${ shift() }, @_)
+                                                : (undef, @_);
+    my ($in, $out, $err) = (gensym, gensym, gensym);
+    my $pid = open3($in, $out, $err, "$top/build/writekit", @args);
+    print $in $stdin if defined $stdin;
+    close $in;
+    local $/;
+    my $stdout = <$out> // '';
+    my $stderr = <$err> // '';
+    waitpid $pid, 0;
+    my $status = $? >> 8;
+    share_tenant_files();
+    return ($status, $stdout, $stderr);
+}
+
+# Writes posts (name => text) into a fresh directory and returns it.
+sub write_posts {
+    my (%posts) = @_;
+    my $dir = tempdir(CLEANUP => 1);
+    for my $name (keys %posts) {
+        my $path = "$dir/$name";
+        (my $parent = $path) =~ s{/[^/]+$}{};
+        make_path($parent);
+        open my $fh, '>:raw', $path or die "$path: $!";
+        print $fh $posts{$name};
+        close $fh;
+    }
+    return $dir;
+}
+
+# Creates the tenant file name in t/tenants (or a path under it) with a
+# title and the given posts.  Returns the file's path.
+sub make_blog {
+    my ($name, %opt) = @_;
+    my $file = tenant_dir() . "/$name";
+    (my $parent = $file) =~ s{/[^/]+$}{};
+    make_path($parent);
+    unlink $file, "$file-wal", "$file-shm";
+
+    my ($rc, $out, $err) = writekit('init', $file, '--title',
+                                    $opt{title} // $name, '--base-url',
+                                    $opt{base_url} // 'http://blog.test');
+    die "writekit init $file failed: $err" if $rc != 0;
+    if ($opt{posts}) {
+        my $dir = write_posts(%{ $opt{posts} });
+        ($rc, $out, $err) = writekit('import', $file, $dir);
+        die "writekit import $file failed ($rc): $err$out" if $rc != 0;
+    }
+    return $file;
+}
+
+my $ua = LWP::UserAgent->new(max_redirect => 0, timeout => 30,
+                             keep_alive => 0);
+
+# GET (or another method) of path on the blog whose host is host.
+sub blog_get {
+    my ($host, $path, %headers) = @_;
+    my $method = delete $headers{method} // 'GET';
+    my $port = server_port();
+    my $request = HTTP::Request->new($method,
+                                     "http://127.0.0.1:$port$path");
+    $request->header(Host => $host);
+    $request->header($_ => $headers{$_}) for keys %headers;
+    return $ua->request($request);
+}
+
+# Sends bytes as they are and returns the status line's code and the
+# whole response.
+sub raw_request {
+    my ($bytes) = @_;
+    my $socket = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                       PeerPort => server_port(),
+                                       Timeout => 10)
+        or die "connect: $!";
+    print $socket $bytes;
+    local $/;
+    my $response = <$socket> // '';
+    my ($code) = $response =~ m{^HTTP/1\.\d (\d{3})};
+    return ($code // 0, $response);
+}
+
+my $error_log = "$FindBin::Bin/logs/error_log";
+
+# The error log's size now, so a test can look at what it adds.
+sub log_mark { -s $error_log // 0 }
+
+# Lines of error level or worse written since mark.
+sub log_errors_since {
+    my ($mark) = @_;
+    open my $fh, '<', $error_log or return ();
+    seek $fh, $mark, 0;
+    return grep { /\[[a-z_]+:(error|crit|alert|emerg)\]/ } <$fh>;
+}
+
+# Fails when the log gained an error line that matches none of the
+# expected patterns.
+sub no_unexpected_errors {
+    my ($mark, @expected) = @_;
+    my @unexpected = grep {
+        my $line = $_;
+        !grep { $line =~ $_ } @expected
+    } log_errors_since($mark);
+    ok(!@unexpected, 'no unexpected errors in the error log')
+        or diag(join '', @unexpected);
+}
+
+1;
