@@ -1,0 +1,102 @@
+# Mistakes in httpd.conf fail `httpd -t` with the directive and the value
+# in the message.
+use strict;
+use warnings;
+
+use File::Temp qw(tempdir);
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Apache::Test ();
+use Test::More;
+
+my $top = "$FindBin::Bin/..";
+my $httpd = Apache::Test::vars('httpd');
+my $modules = `apxs -q LIBEXECDIR`;
+chomp $modules;
+my $dir = tempdir(CLEANUP => 1);
+mkdir "$dir/tenants";
+mkdir "$dir/badtheme";
+for my $name (qw(layout index post tag error feed)) {
+    open my $fh, '>', "$dir/badtheme/$name.mustache" or die $!;
+    print $fh $name eq 'post' ? "line one\n{{#post}}never closed\n" : "ok\n";
+    close $fh;
+}
+
+# Runs httpd -t on a config made of the common head and body; returns
+# (exit status, output).
+sub configtest {
+    my ($body) = @_;
+    my $file = "$dir/httpd.conf";
+    open my $fh, '>', $file or die $!;
+    print $fh <<CONF;
+ServerRoot "$dir"
+Listen 127.0.0.1:1
+ServerName localhost
+ErrorLog /dev/null
+LoadModule mpm_event_module $modules/mod_mpm_event.so
+LoadModule authz_core_module $modules/mod_authz_core.so
+LoadModule writekit_module $top/build/mod_writekit.so
+WriteKitTheme $top/templates/default
+$body
+CONF
+    close $fh;
+    my $out = `$httpd -t -f $file 2>&1`;
+    return ($? >> 8, $out);
+}
+
+my ($rc, $out) = configtest(<<CONF);
+WriteKitTenantDir $dir/tenants
+<VirtualHost 127.0.0.1:1>
+    ServerName blog.test
+    WriteKit on
+    WriteKitTenant blog.db
+</VirtualHost>
+CONF
+is($rc, 0, 'valid config passes') or diag($out);
+
+my @cases = (
+    [ 'WriteKitMaxTenants abc', qr/WriteKitMaxTenants: invalid value 'abc'/,
+      'non-number' ],
+    [ 'WriteKitMaxTenants 10x', qr/WriteKitMaxTenants: invalid value '10x'/,
+      'trailing junk' ],
+    [ 'WriteKitMaxTenants 0', qr/WriteKitMaxTenants: invalid value '0'/,
+      'zero tenants' ],
+    [ 'WriteKitIdleTimeout -5', qr/WriteKitIdleTimeout: invalid value '-5'/,
+      'negative timeout' ],
+    [ "WriteKitTenantDir $dir/nope", qr/WriteKitTenantDir: '\Q$dir\E\/nope' is not a directory/,
+      'missing tenant dir' ],
+    [ "WriteKitTheme $dir/nope", qr/WriteKitTheme: '\Q$dir\E\/nope' is not a directory/,
+      'missing theme dir' ],
+    [ "WriteKitMount blog", qr/WriteKitMount: invalid path 'blog'/,
+      'mount without slash' ],
+    [ "WriteKitMount /a/../b", qr/WriteKitMount: invalid path/,
+      'mount with dot segment' ],
+    [ "WriteKit maybe", qr/WriteKit must be On or Off/, 'WriteKit not a flag' ],
+    [ "<VirtualHost 127.0.0.1:1>\nServerName a.test\nWriteKit on\n</VirtualHost>",
+      qr/WriteKit on at .*\(a\.test\) needs WriteKitTenant FILE or WriteKitMassHosting on/,
+      'WriteKit on without a tenant' ],
+    [ "WriteKitTenantDir $dir/tenants\n<VirtualHost 127.0.0.1:1>\nServerName a.test\n"
+      . "WriteKit on\nWriteKitTenant a.db\nWriteKitMassHosting on\n</VirtualHost>",
+      qr/set either WriteKitTenant or WriteKitMassHosting, not both/,
+      'tenant and mass hosting both' ],
+    [ "<VirtualHost 127.0.0.1:1>\nServerName a.test\nWriteKit on\n"
+      . "WriteKitMassHosting on\n</VirtualHost>",
+      qr/WriteKitMassHosting on at .* needs WriteKitTenantDir/,
+      'mass hosting without a directory' ],
+    [ "<VirtualHost 127.0.0.1:1>\nServerName a.test\nWriteKitMaxTenants 5\n</VirtualHost>",
+      qr/WriteKitMaxTenants cannot occur within <VirtualHost> section/,
+      'process bound inside a virtual host' ],
+    [ "WriteKitTenantDir $dir/tenants\n<VirtualHost 127.0.0.1:1>\nServerName a.test\n"
+      . "WriteKit on\nWriteKitTenant a.db\nWriteKitTheme $dir/badtheme\n</VirtualHost>",
+      qr/WriteKitTheme: .*post\.mustache:2: .*post/,
+      'theme with a syntax error names file and line' ],
+);
+for my $case (@cases) {
+    my ($body, $expected, $name) = @$case;
+    ($rc, $out) = configtest($body);
+    isnt($rc, 0, "$name fails configtest");
+    like($out, $expected, "$name message") or diag($out);
+}
+
+done_testing();
