@@ -35,6 +35,7 @@ typedef enum {
     ROUTE_FEED,
     ROUTE_MEDIA,
     ROUTE_MOUNT_SLASH,      /* /blog -> /blog/ */
+    ROUTE_DROP_SLASH,       /* /posts/slug/ -> /posts/slug */
     ROUTE_FALLBACK          /* not ours by path; alias or themed 404 */
 } route_kind_t;
 
@@ -84,7 +85,10 @@ static int route_match(route_t *route, const char *rest, apr_pool_t *pool)
     }
     if ((tail = after_prefix(rest, "posts/")) != NULL
         && (route->arg = one_segment(tail, pool)) != NULL) {
-        route->kind = ROUTE_POST;
+        /* One URL per post: relative media links in a post resolve
+         * against it. */
+        route->kind = tail[strlen(tail) - 1] == '/' ? ROUTE_DROP_SLASH
+                                                    : ROUTE_POST;
         return 1;
     }
     if ((tail = after_prefix(rest, "tags/")) != NULL
@@ -567,10 +571,16 @@ static int wk_handler(request_rec *r)
         r->allowed = AP_METHOD_BIT << M_GET;
         return HTTP_METHOD_NOT_ALLOWED;
     }
-    if (route->kind == ROUTE_MOUNT_SLASH) {
-        apr_table_setn(r->headers_out, "Location",
-                       apr_pstrcat(r->pool, r->uri, "/",
-                                   r->args ? "?" : "", r->args, NULL));
+    if (route->kind == ROUTE_MOUNT_SLASH || route->kind == ROUTE_DROP_SLASH) {
+        const char *path = route->kind == ROUTE_MOUNT_SLASH
+            ? apr_pstrcat(r->pool, r->uri, "/", NULL)
+            : apr_pstrndup(r->pool, r->uri, strlen(r->uri) - 1);
+        wk_buf_t *url = wk_buf_make(r->pool, 256);
+
+        wk_url_encode_path(url, path);
+        if (r->args)
+            wk_buf_printf(url, "?%s", r->args);
+        apr_table_setn(r->headers_out, "Location", url->data);
         return HTTP_MOVED_PERMANENTLY;
     }
     return serve_route(r, conf, route);

@@ -66,6 +66,10 @@ is(blog_get('beta.test', '/tags/odd?page=2')->code, 200, 'tag page 2');
 is(blog_get('beta.test', '/tags/odd?page=3')->code, 404, 'tag page 3 404');
 is(blog_get('beta.test', '/tags/none')->code, 404, 'unknown tag 404');
 
+$r = blog_get('beta.test', '/posts/post-05/');
+is($r->code, 301, 'post URL with a trailing slash redirects');
+is($r->header('Location'), '/posts/post-05', 'to the one URL of the post');
+
 # Validators
 $r = blog_get('beta.test', '/posts/post-05');
 is($r->code, 200, 'post 200');
