@@ -124,19 +124,27 @@ static const char *set_tenant_file(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* Resolves a directory argument against ServerRoot and checks that it
+ * is a directory; returns a message naming the directive otherwise. */
+static const char *resolve_dir(cmd_parms *cmd, const char *arg,
+                               const char **dir)
+{
+    apr_finfo_t finfo;
+
+    *dir = ap_server_root_relative(cmd->pool, arg);
+    if (*dir == NULL
+        || apr_stat(&finfo, *dir, APR_FINFO_TYPE, cmd->temp_pool)
+           != APR_SUCCESS
+        || finfo.filetype != APR_DIR)
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a directory",
+                            cmd->cmd->name, arg);
+    return NULL;
+}
+
 static const char *set_tenant_dir(cmd_parms *cmd, void *dconf,
                                   const char *arg)
 {
-    const char *dir = ap_server_root_relative(cmd->pool, arg);
-    apr_finfo_t finfo;
-
-    if (dir == NULL
-        || apr_stat(&finfo, dir, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
-        || finfo.filetype != APR_DIR)
-        return apr_psprintf(cmd->pool, "WriteKitTenantDir: '%s' is not a "
-                            "directory", arg);
-    cmd_conf(cmd)->tenant_dir = dir;
-    return NULL;
+    return resolve_dir(cmd, arg, &cmd_conf(cmd)->tenant_dir);
 }
 
 static const char *set_mount(cmd_parms *cmd, void *dconf, const char *arg)
@@ -154,16 +162,7 @@ static const char *set_mount(cmd_parms *cmd, void *dconf, const char *arg)
 
 static const char *set_theme(cmd_parms *cmd, void *dconf, const char *arg)
 {
-    const char *dir = ap_server_root_relative(cmd->pool, arg);
-    apr_finfo_t finfo;
-
-    if (dir == NULL
-        || apr_stat(&finfo, dir, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
-        || finfo.filetype != APR_DIR)
-        return apr_psprintf(cmd->pool, "WriteKitTheme: '%s' is not a "
-                            "directory", arg);
-    cmd_conf(cmd)->theme_dir = dir;
-    return NULL;
+    return resolve_dir(cmd, arg, &cmd_conf(cmd)->theme_dir);
 }
 
 static const char *set_max_tenants(cmd_parms *cmd, void *dconf,
