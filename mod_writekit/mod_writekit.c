@@ -164,9 +164,8 @@ static int wk_type_checker(request_rec *r)
 }
 
 /*
- * Finds the tenant file for the request.  Returns OK, or the status to
- * answer with: 400 for a Host that is no host name, 404 for a mass
- * hosting host with no file.
+ * Finds the tenant file for the request.  Returns OK, or 400 when mass
+ * hosting gets a Host that is not a valid host name.
  */
 static int tenant_path(const char **path, request_rec *r,
                        const wk_server_conf_t *conf)
@@ -491,7 +490,7 @@ static int serve_fallback(request_rec *r, const wk_site_t *site,
     return send_not_found(r, site);
 }
 
-/* Logs a tenant fault once and answers 503 for that tenant only. */
+/* Logs a tenant fault once and sends 503 for that tenant only. */
 static int tenant_unavailable(request_rec *r, const wk_site_t *site,
                               const char *path, apr_status_t rv,
                               const char *error, int first_report)
@@ -599,8 +598,8 @@ static int wk_fallback_handler(request_rec *r)
     if (route == NULL || route->kind != ROUTE_FALLBACK
         || r->method_number != M_GET || r->finfo.filetype != APR_NOFILE)
         return DECLINED;
-    /* httpd names the default handler "" or "default-handler", and a
-     * MIME type stands in for a handler mod_mime did not set. */
+    /* httpd names the default handler "" or "default-handler", and uses
+     * the MIME type as the handler name when no module set one. */
     if (r->handler != NULL && *r->handler != '\0'
         && strcmp(r->handler, "default-handler") != 0
         && ap_strchr_c(r->handler, '/') == NULL)

@@ -220,8 +220,8 @@ static apr_status_t db_migrate(wk_db_t *db, char **error, apr_pool_t *pool)
 }
 
 /*
- * Tells a WriteKit file from any other SQLite file: a WriteKit file has
- * a settings table and a site_state row, or is brand new (no tables).
+ * Returns 1 when the database has no schema objects yet.  A file at
+ * schema version 0 that has tables belongs to another program.
  */
 static int db_is_empty(wk_db_t *db)
 {
@@ -284,8 +284,8 @@ apr_status_t wk_db_open(wk_db_t **out, const char *path, int flags,
     db->path = apr_pstrdup(pool, path);
     db->pool = pool;
 
-    /* Stat first so a missing file is told apart from a broken one and is
-     * never created by accident. */
+    /* Stat first, so a missing file gets its own status and is never
+     * created by accident. */
     rv = apr_stat(&finfo, path, APR_FINFO_TYPE, pool);
     if (rv != APR_SUCCESS && !(flags & WK_DB_CREATE)) {
         *error = apr_psprintf(pool, "%s: no such tenant file", path);
