@@ -1413,6 +1413,9 @@ static const char *fence_close_find(const char *block, const char *end,
     return NULL;
 }
 
+/* NOTE: strings are not checked for valid UTF-8.  Invalid bytes reach
+ * the tenant file as they are, and wk_buf_append_escaped() replaces them
+ * with U+FFFD when a page is written. */
 apr_status_t wk_frontmatter_parse(struct json_object **meta,
                                   const char **body, const char *text,
                                   apr_size_t len, char **error,

@@ -250,9 +250,9 @@ typedef struct blowup {
  * Each input must return within the wall-clock budget plus the time to
  * kill and reap, and fail only with a budget error.  The expected statuses
  * are far from the edge.  Rendered without limits by cmark-gfm
- * 0.29.0.gfm.6 on a 2-core Xeon, the reference uses took 0.2 s and 128 MB,
- * the wide tables 6 s and 282 MB, the row of cells 9.7 s and 10 MB, and
- * the image-link run 116 s and 44 MB.
+ * 0.29.0.gfm.6 on a 2-core Xeon, these were the time and peak memory:
+ * reference uses 0.2 s and 128 MB, wide tables 6 s and 282 MB, row of
+ * cells 9.7 s and 10 MB, image-link run 116 s and 44 MB.
  */
 static void test_blowups(void)
 {
