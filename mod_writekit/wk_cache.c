@@ -246,7 +246,8 @@ static void fault_remember(tenant_t *tenant, apr_status_t fault,
     }
 }
 
-/* Finds or opens the tenant and marks it used.  Mutex held. */
+/* Finds or opens the tenant, marks it used and pins it with one borrow
+ * that the caller must give back.  Mutex held. */
 static apr_status_t tenant_lookup(tenant_t **out, wk_cache_t *cache,
                                   const char *path, apr_pool_t *pool)
 {
@@ -280,9 +281,13 @@ static apr_status_t tenant_lookup(tenant_t **out, wk_cache_t *cache,
     else {
         APR_RING_REMOVE(tenant, link);
         APR_RING_INSERT_HEAD(&cache->lru, tenant, tenant, link);
-        cache_trim(cache, now, 0);
     }
+
+    /* Pinned before trimming, so the trim cannot close the tenant this
+     * request is about to use. */
+    tenant->borrowed++;
     tenant->last_used = now;
+    cache_trim(cache, now, 0);
     *out = tenant;
     return APR_SUCCESS;
 }
@@ -356,9 +361,8 @@ apr_status_t wk_cache_acquire(wk_db_t **db, wk_cache_t *cache,
     if (rv == APR_SUCCESS && tenant->fault != APR_SUCCESS) {
         *error = apr_pstrdup(request_pool, tenant->fault_message);
         rv = tenant->fault;
+        tenant->borrowed--;
     }
-    if (rv == APR_SUCCESS)
-        tenant->borrowed++;
     apr_thread_mutex_unlock(cache->mutex);
     if (rv != APR_SUCCESS) {
         if (*error == NULL)
