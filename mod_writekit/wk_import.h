@@ -50,7 +50,9 @@ typedef struct wk_import_counts {
     int failed;
 } wk_import_counts_t;
 
-#define WK_IMPORT_DEFAULT_MEDIA_PREFIX "/media/"
+/* Relative to a post's page (MOUNT/posts/SLUG), so the links work under
+ * any WriteKitMount. */
+#define WK_IMPORT_DEFAULT_MEDIA_PREFIX "../media/"
 #define WK_IMPORT_DEFAULT_MAX_MEDIA    (16 * 1024 * 1024)
 
 /* Sets the default render limits, media prefix and media size limit. */

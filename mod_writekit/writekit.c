@@ -50,7 +50,8 @@ static const char usage_text[] =
     "      Import the markdown posts (*.md) and images below DIR.  A file\n"
     "      imported before is updated.  --max-post-size limits a post's\n"
     "      markdown, in bytes (default 1048576); --media-prefix is the URL\n"
-    "      path images are served under (default /media/).\n"
+    "      path images are linked with (default ../media/, relative to a\n"
+    "      post's page, so it works wherever the blog is mounted).\n"
     "\n"
     "exit status: 0 success, 1 failure or some files skipped for an error,\n"
     "2 usage error.\n";
@@ -499,8 +500,9 @@ static int command_import(int argc, const char *const *argv,
                                         "'%s'", value));
     value = apr_table_get(args.options, "--media-prefix");
     if (value != NULL) {
-        if (value[0] != '/')
-            return usage_error("--media-prefix must start with '/'");
+        if (value[0] != '/' && strncmp(value, "../", 3) != 0)
+            return usage_error("--media-prefix must start with '/' or "
+                               "'../'");
         options.media_prefix = value;
     }
     options.report = import_print;

@@ -94,7 +94,8 @@ for my $source (sort keys %expected) {
     else {
         push @failures, "$source: title '$h1' expected '$want->{title}'";
     }
-    $images{$_} = $source for $html =~ m{<img src="(/media/[^"]+)"}g;
+    # Media links are relative to the post's page, /posts/SLUG.
+    $images{"/media/$_"} = $source for $html =~ m{<img src="\.\./media/([^"]+)"}g;
 }
 is($redirected, $count, 'every old path redirects');
 is($served, $count, 'every post page 200');

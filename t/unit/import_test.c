@@ -267,10 +267,10 @@ static void test_media(void)
            "image stored with type, size and hash");
     is_str(query("SELECT slug, published_at, html FROM posts"
                  " WHERE import_key = '2024-06-01-pics/index.md'"),
-           "pics|1717200000|<p><img src=\"/media/2024-06-01-pics/photo.png\" "
-           "alt=\"a photo\" /> <a href=\"/media/2024-06-01-pics/photo.png"
+           "pics|1717200000|<p><img src=\"../media/2024-06-01-pics/photo.png\" "
+           "alt=\"a photo\" /> <a href=\"../media/2024-06-01-pics/photo.png"
            "?v=1#top\">the file</a> <img src=\"nothere.png\" alt=\"missing\" "
-           "/> <img src=\"/media/2024-06-01-pics/photo.png\" alt=\"up\" /> "
+           "/> <img src=\"../media/2024-06-01-pics/photo.png\" alt=\"up\" /> "
            "<img src=\"https://example.com/photo.png\" alt=\"web\" /></p>\n",
            "relative URLs to stored media rewritten");
 }

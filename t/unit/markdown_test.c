@@ -240,10 +240,14 @@ static void test_rewrite(void)
        calls);
 }
 
+/* Expected status of a blow-up that may hit either budget first. */
+#define WK_BUDGET ((apr_status_t)-1)
+
 typedef struct blowup {
     const char *name;
     const char *source;
-    apr_status_t expected;  /* 0: any of success, timeout, memory */
+    apr_status_t expected;  /* 0: any of success, timeout, memory;
+                               WK_BUDGET: timeout or memory */
 } blowup_t;
 
 /*
@@ -268,8 +272,10 @@ static void test_blowups(void)
         { "reference used 50,000 times",
           apr_pstrcat(test_pool, big_definition, repeat("[a] ", 50000), "\n",
                       NULL), WK_ENOMEM },
+        /* Memory runs out after about 0.3 s on an idle machine; on a
+         * loaded one the time budget may come first. */
         { "wide tables repeated",
-          repeat(wide_table, 20), WK_ENOMEM },
+          repeat(wide_table, 20), WK_BUDGET },
         { "wide header over 100,000 rows",
           apr_pstrcat(test_pool, wide_header, repeat("|\n", 100000), NULL), 0 },
         { "row of 100,000 cells",
@@ -300,7 +306,10 @@ static void test_blowups(void)
              (apr_int64_t)(took / 1000));
         ok(took < limits.max_time + apr_time_from_msec(500),
            "%s returns in time", cases[i].name);
-        if (cases[i].expected != 0)
+        if (cases[i].expected == WK_BUDGET)
+            ok(status == WK_ETIMEOUT || status == WK_ENOMEM,
+               "%s hits a budget", cases[i].name);
+        else if (cases[i].expected != 0)
             ok(status == cases[i].expected, "%s hits its budget",
                cases[i].name);
         else
