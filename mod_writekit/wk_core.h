@@ -23,6 +23,10 @@
 #define WK_ENEWER   (APR_OS_START_USERERR + 5)  /* schema newer than ours */
 #define WK_ECORRUPT (APR_OS_START_USERERR + 6)  /* not a usable tenant file */
 #define WK_EDB      (APR_OS_START_USERERR + 7)  /* SQLite failed */
+#define WK_EAUTH    (APR_OS_START_USERERR + 8)  /* wrong credentials */
+#define WK_ELIMITED (APR_OS_START_USERERR + 9)  /* too many attempts */
+#define WK_ECONFLICT (APR_OS_START_USERERR + 10) /* stale revision */
+#define WK_EEXIST   (APR_OS_START_USERERR + 11) /* already exists */
 
 /*
  * A growable byte buffer.  The bytes live in malloc'd memory that a cleanup

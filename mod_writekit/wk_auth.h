@@ -1,0 +1,76 @@
+/*
+ * wk_auth.h: authors, sign-in and sessions of one tenant.
+ *
+ * Everything lives in the tenant file, so a session of one blog opens
+ * nothing on another.  A session token is 32 random bytes sent to the
+ * browser once, base64url-encoded; the file keeps only its SHA-256.
+ * Failed sign-ins are counted per account and per client address in the
+ * file too, so every httpd process sees the same counts.
+ */
+#ifndef WK_AUTH_H
+#define WK_AUTH_H
+
+#include "wk_store.h"
+
+typedef struct wk_user {
+    apr_int64_t id;
+    const char *email;
+    const char *display_name;
+} wk_user_t;
+
+typedef struct wk_session {
+    apr_int64_t id;
+    wk_user_t user;
+    const char *csrf_token;   /* sent with state-changing requests */
+    apr_time_t expires_at;
+} wk_session_t;
+
+/* How many failures in how long lock an account or an address out. */
+typedef struct wk_login_limits {
+    int max_failures;               /* per account and per address */
+    apr_interval_time_t window;     /* failures older than this expire */
+} wk_login_limits_t;
+
+#define WK_LOGIN_DEFAULT_MAX_FAILURES 5
+#define WK_LOGIN_DEFAULT_WINDOW       apr_time_from_sec(900)
+#define WK_SESSION_DEFAULT_LIFETIME   apr_time_from_sec(14 * 86400)
+
+/*
+ * Checks email and password (bcrypt, apr_password_validate) for a sign-in
+ * from client_addr at now.  Returns APR_SUCCESS with *user, WK_EAUTH for a
+ * wrong email or password (the same status for both), or WK_ELIMITED with
+ * *retry_after when the account or the address has too many recent
+ * failures; a limited attempt does not check the password at all.  A
+ * failure is recorded before returning.
+ */
+apr_status_t wk_auth_login(wk_user_t **user, apr_interval_time_t *retry_after,
+                           wk_db_t *db, const char *email,
+                           const char *password, const char *client_addr,
+                           const wk_login_limits_t *limits, apr_time_t now,
+                           apr_pool_t *pool);
+
+/*
+ * Creates a session for user_id that expires after lifetime.  *token is
+ * the cookie value; it is never stored.
+ */
+apr_status_t wk_session_create(const char **token, wk_session_t **session,
+                               wk_db_t *db, apr_int64_t user_id,
+                               apr_interval_time_t lifetime, apr_time_t now,
+                               char **error, apr_pool_t *pool);
+
+/* Finds the live session of token; APR_NOTFOUND when unknown, revoked or
+ * expired. */
+apr_status_t wk_session_lookup(wk_session_t **session, wk_db_t *db,
+                               const char *token, apr_time_t now,
+                               apr_pool_t *pool);
+
+/* Revokes the session of token; revoking an unknown token succeeds. */
+apr_status_t wk_session_revoke(wk_db_t *db, const char *token,
+                               apr_pool_t *pool);
+
+/* Finds an author by email, for sign-in done by Apache's own
+ * authentication; APR_NOTFOUND when there is none. */
+apr_status_t wk_user_find(wk_user_t **user, wk_db_t *db, const char *email,
+                          apr_pool_t *pool);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * wk_edit.h: writing posts from the studio: create, update against a
+ * revision, delete, list for authors, revisions, tags with counts.
+ *
+ * Every update names the revision it was based on; the row is updated
+ * only while it still has that revision, so of two concurrent updates on
+ * one revision exactly one wins and the other gets WK_ECONFLICT with the
+ * current version.  Each update keeps the previous version as a revision
+ * row (a bounded number per post).  Posts are rendered on save with the
+ * same renderer and options readers get.
+ */
+#ifndef WK_EDIT_H
+#define WK_EDIT_H
+
+#include "wk_markdown.h"
+#include "wk_store.h"
+
+/* The fields a request sets; NULL (or set_published_at 0) leaves a field
+ * as it is on update.  On create, title is required and the slug comes
+ * from the title when slug is NULL or empty. */
+typedef struct wk_post_fields {
+    const char *title;
+    const char *slug;
+    const char *description;
+    const char *source;              /* markdown */
+    const char *status;              /* draft, published or scheduled */
+    int set_published_at;
+    apr_time_t published_at;         /* UTC */
+    apr_array_header_t *tags;        /* of const char *, or NULL */
+} wk_post_fields_t;
+
+typedef struct wk_edit_options {
+    wk_render_limits_t limits;
+    int allow_raw_html;              /* sanitized by wk_html_sanitize */
+    const char *iframe_hosts;        /* space-separated; may be NULL */
+    int max_revisions;               /* old versions kept per post */
+} wk_edit_options_t;
+
+#define WK_EDIT_DEFAULT_MAX_REVISIONS 50
+
+typedef struct wk_post_query {
+    const char *status;              /* NULL for every status */
+    const char *title_search;        /* substring, case-insensitive */
+    int offset;
+    int limit;
+} wk_post_query_t;
+
+typedef struct wk_revision {
+    int revision;
+    const char *title;
+    apr_time_t saved_at;
+} wk_revision_t;
+
+typedef struct wk_tag_count {
+    const char *slug;
+    const char *name;
+    int count;
+} wk_tag_count_t;
+
+/* Creates a post; *post is the stored post with its revision (1). */
+apr_status_t wk_post_create(wk_post_t **post, wk_db_t *db,
+                            const wk_post_fields_t *fields,
+                            const wk_edit_options_t *options, apr_time_t now,
+                            char **error, apr_pool_t *pool);
+
+/*
+ * Updates post id if it is still at base_revision.  Returns WK_ECONFLICT
+ * with *post set to the current version when it is not, APR_NOTFOUND for
+ * no such post, WK_EINVAL (with *error) for invalid fields, or a render
+ * limit status.  A published post whose slug changes keeps a redirect
+ * from its old URL.
+ */
+apr_status_t wk_post_update(wk_post_t **post, wk_db_t *db, apr_int64_t id,
+                            int base_revision,
+                            const wk_post_fields_t *fields,
+                            const wk_edit_options_t *options, apr_time_t now,
+                            char **error, apr_pool_t *pool);
+
+/* Loads a post of any status, with source, html, tags and revision. */
+apr_status_t wk_post_get(wk_post_t **post, wk_db_t *db, apr_int64_t id,
+                         apr_pool_t *pool);
+
+apr_status_t wk_post_delete(wk_db_t *db, apr_int64_t id, char **error,
+                            apr_pool_t *pool);
+
+/* Lists posts for authors, newest change first; no html or source. */
+apr_status_t wk_post_list(apr_array_header_t **posts, int *total,
+                          wk_db_t *db, const wk_post_query_t *query,
+                          apr_pool_t *pool);
+
+apr_status_t wk_revision_list(apr_array_header_t **revisions, wk_db_t *db,
+                              apr_int64_t post_id, apr_pool_t *pool);
+
+/* Makes an old revision the current version, as an update based on
+ * base_revision (so it can conflict like any update). */
+apr_status_t wk_revision_restore(wk_post_t **post, wk_db_t *db,
+                                 apr_int64_t post_id, int revision,
+                                 int base_revision,
+                                 const wk_edit_options_t *options,
+                                 apr_time_t now, char **error,
+                                 apr_pool_t *pool);
+
+/* Lists every tag with the number of posts (any status) that have it. */
+apr_status_t wk_tag_list_counts(apr_array_header_t **tags, wk_db_t *db,
+                                apr_pool_t *pool);
+
+#endif
