@@ -1,0 +1,55 @@
+/*
+ * wk_api.h: the studio's JSON API, served under the studio mount point
+ * (WriteKitStudio, default /studio/) at api/.
+ *
+ * wk_api.c owns the framework: routing, reading and parsing request
+ * bodies, errors, sessions, the origin and CSRF checks.  Each group of
+ * endpoints has a handler that gets a prepared wk_api_request_t and
+ * returns what an httpd handler returns (OK after it sent a response).
+ *
+ * Every error is sent as {"error": {"code": CODE, "message": TEXT}},
+ * CODE being a stable lowercase identifier such as "invalid_json".
+ */
+#ifndef WK_API_H
+#define WK_API_H
+
+#include <json-c/json.h>
+
+#include "mod_writekit.h"
+#include "wk_auth.h"
+
+typedef struct wk_api_request {
+    request_rec *r;
+    const wk_server_conf_t *conf;
+    wk_db_t *db;                   /* borrowed for this request */
+    const wk_settings_t *settings;
+    wk_session_t *session;         /* NULL when not signed in */
+    const char *path;              /* below api/, e.g. "posts/12" */
+} wk_api_request_t;
+
+/* Sends the error body with status; returns OK. */
+int wk_api_error(wk_api_request_t *req, int status, const char *code,
+                 const char *message);
+
+/* Sends body as JSON with status and releases it; returns OK. */
+int wk_api_send_json(wk_api_request_t *req, int status,
+                     struct json_object *body);
+
+/*
+ * Reads a JSON object body of at most max_bytes.  On success returns OK
+ * and sets *body (released by a cleanup on the request pool).  Otherwise
+ * it has sent the error (413, 415 or 400) and returns OK too, leaving
+ * *body NULL, so a caller does: if (!body) return status.
+ */
+int wk_api_read_json(wk_api_request_t *req, apr_size_t max_bytes,
+                     struct json_object **body);
+
+/* Endpoint groups; each dispatches on req->path and the method. */
+int wk_api_session(wk_api_request_t *req);   /* session */
+int wk_api_posts(wk_api_request_t *req);     /* posts..., tags */
+int wk_api_media(wk_api_request_t *req);     /* media... */
+int wk_api_preview(wk_api_request_t *req);   /* preview */
+int wk_api_settings(wk_api_request_t *req);  /* settings */
+int wk_api_export(wk_api_request_t *req);    /* export */
+
+#endif
