@@ -34,23 +34,21 @@ typedef enum {
 
 static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_POST_VISIBLE] =
-        "SELECT id, uid, slug, title, description, author, source_format,"
-        " html, status, published_at, updated_at FROM posts"
+        "SELECT " WK_POST_COLUMNS " FROM posts"
         " WHERE slug = ?1 AND status <> 'draft' AND published_at <= ?2",
     [STMT_POST_TAGS] =
         "SELECT t.slug, t.name FROM post_tags pt JOIN tags t ON t.id = pt.tag_id"
         " WHERE pt.post_id = ?1 ORDER BY t.name",
     [STMT_LIST_ALL] =
-        "SELECT id, uid, slug, title, description, author, source_format,"
-        " NULL, status, published_at, updated_at FROM posts"
+        "SELECT " WK_POST_LIST_COLUMNS " FROM posts"
         " WHERE status <> 'draft' AND published_at <= ?1"
         " ORDER BY published_at DESC, id DESC LIMIT ?2 OFFSET ?3",
     [STMT_COUNT_ALL] =
         "SELECT count(*) FROM posts WHERE status <> 'draft' AND published_at <= ?1",
     [STMT_LIST_TAG] =
         "SELECT p.id, p.uid, p.slug, p.title, p.description, p.author,"
-        " p.source_format, NULL, p.status, p.published_at, p.updated_at"
-        " FROM tags t JOIN post_tags pt ON pt.tag_id = t.id"
+        " p.source_format, NULL, p.status, p.published_at, p.updated_at,"
+        " p.revision, p.created_at FROM tags t JOIN post_tags pt ON pt.tag_id = t.id"
         " JOIN posts p ON p.id = pt.post_id"
         " WHERE t.slug = ?4 AND p.status <> 'draft' AND p.published_at <= ?1"
         " ORDER BY p.published_at DESC, p.id DESC LIMIT ?2 OFFSET ?3",
@@ -59,8 +57,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
         " JOIN posts p ON p.id = pt.post_id"
         " WHERE t.slug = ?2 AND p.status <> 'draft' AND p.published_at <= ?1",
     [STMT_LIST_FEED] =
-        "SELECT id, uid, slug, title, description, author, source_format,"
-        " html, status, published_at, updated_at FROM posts"
+        "SELECT " WK_POST_COLUMNS " FROM posts"
         " WHERE status <> 'draft' AND published_at <= ?1"
         " ORDER BY published_at DESC, id DESC LIMIT ?2",
     [STMT_TAG_GET] =
@@ -379,8 +376,7 @@ static apr_int64_t time_to_seconds(apr_time_t t)
     return (apr_int64_t)apr_time_sec(t);
 }
 
-/* Reads a post row in the column order all post queries share. */
-static wk_post_t *post_from_row(sqlite3_stmt *stmt, apr_pool_t *pool)
+wk_post_t *wk_post_from_row(sqlite3_stmt *stmt, apr_pool_t *pool)
 {
     wk_post_t *post = apr_pcalloc(pool, sizeof(*post));
 
@@ -395,11 +391,13 @@ static wk_post_t *post_from_row(sqlite3_stmt *stmt, apr_pool_t *pool)
     post->status = column_text(stmt, 8, pool);
     post->published_at = apr_time_from_sec(sqlite3_column_int64(stmt, 9));
     post->updated_at = apr_time_from_sec(sqlite3_column_int64(stmt, 10));
+    post->revision = sqlite3_column_int(stmt, 11);
+    post->created_at = apr_time_from_sec(sqlite3_column_int64(stmt, 12));
     return post;
 }
 
-static apr_status_t post_load_tags(wk_post_t *post, wk_db_t *db,
-                                   apr_pool_t *pool)
+apr_status_t wk_post_load_tags(wk_post_t *post, wk_db_t *db,
+                               apr_pool_t *pool)
 {
     sqlite3_stmt *stmt = db_stmt(db, STMT_POST_TAGS);
     int rc;
@@ -435,11 +433,11 @@ apr_status_t wk_post_get_visible(wk_post_t **out, wk_db_t *db,
         sqlite3_reset(stmt);
         return rc == SQLITE_DONE ? APR_NOTFOUND : WK_EDB;
     }
-    post = post_from_row(stmt, pool);
+    post = wk_post_from_row(stmt, pool);
     sqlite3_reset(stmt);
 
     *out = post;
-    return post_load_tags(post, db, pool);
+    return wk_post_load_tags(post, db, pool);
 }
 
 static apr_status_t count_visible(int *total, wk_db_t *db,
@@ -469,7 +467,7 @@ static apr_status_t collect_posts(apr_array_header_t **posts,
     int i, rc;
 
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        APR_ARRAY_PUSH(list, wk_post_t *) = post_from_row(stmt, pool);
+        APR_ARRAY_PUSH(list, wk_post_t *) = wk_post_from_row(stmt, pool);
     sqlite3_reset(stmt);
     if (rc != SQLITE_DONE)
         return WK_EDB;
@@ -477,8 +475,9 @@ static apr_status_t collect_posts(apr_array_header_t **posts,
     /* Tags are loaded after the list statement is reset, because a
      * connection steps one statement of ours at a time. */
     for (i = 0; i < list->nelts; i++) {
-        apr_status_t rv = post_load_tags(APR_ARRAY_IDX(list, i, wk_post_t *),
-                                         db, pool);
+        apr_status_t rv = wk_post_load_tags(APR_ARRAY_IDX(list, i,
+                                                          wk_post_t *),
+                                            db, pool);
         if (rv != APR_SUCCESS)
             return rv;
     }
@@ -617,6 +616,8 @@ apr_status_t wk_settings_load(wk_settings_t *settings, wk_db_t *db,
     settings->description = "";
     settings->base_url = "";
     settings->language = "en";
+    settings->timezone = "UTC";
+    settings->iframe_hosts = "";
     if (stmt == NULL)
         return WK_EDB;
 
@@ -636,6 +637,12 @@ apr_status_t wk_settings_load(wk_settings_t *settings, wk_db_t *db,
             settings->language = value;
         else if (strcmp(name, "posts_per_page") == 0)
             per_page = value;
+        else if (strcmp(name, "timezone") == 0 && *value != '\0')
+            settings->timezone = value;
+        else if (strcmp(name, "allow_raw_html") == 0)
+            settings->allow_raw_html = settings_int(value, 0, 0, 1);
+        else if (strcmp(name, "iframe_hosts") == 0)
+            settings->iframe_hosts = value;
     }
     sqlite3_reset(stmt);
     if (rc != SQLITE_DONE)

@@ -69,6 +69,9 @@ typedef struct wk_settings {
     const char *language;
     int posts_per_page;
     apr_time_t changed_at;    /* when anything readers see last changed */
+    const char *timezone;     /* IANA name such as Europe/Berlin; "UTC" */
+    int allow_raw_html;       /* 1 keeps sanitized raw HTML in markdown */
+    const char *iframe_hosts; /* space-separated; "" allows no iframe */
 } wk_settings_t;
 
 apr_status_t wk_settings_load(wk_settings_t *settings, wk_db_t *db,
@@ -89,14 +92,35 @@ typedef struct wk_post {
     const char *title;
     const char *description;
     const char *author;
-    const char *source;        /* only filled by wk_post_get_for_edit */
+    const char *source;        /* only filled by wk_post_get (wk_edit.h) */
     const char *source_format; /* "markdown" or "html" */
     const char *html;          /* NULL in lists */
     const char *status;        /* "draft", "published" or "scheduled" */
     apr_time_t published_at;   /* 0 for drafts */
     apr_time_t updated_at;
+    apr_time_t created_at;
+    int revision;              /* 1 when created, +1 on every update */
     apr_array_header_t *tags;  /* of wk_tag_t */
 } wk_post_t;
+
+/*
+ * The columns every post query selects, in the order wk_post_from_row()
+ * reads them.  The list form selects NULL in place of the html.
+ */
+#define WK_POST_COLUMNS                                                   \
+    "id, uid, slug, title, description, author, source_format, html,"     \
+    " status, published_at, updated_at, revision, created_at"
+#define WK_POST_LIST_COLUMNS                                              \
+    "id, uid, slug, title, description, author, source_format, NULL,"     \
+    " status, published_at, updated_at, revision, created_at"
+
+/* Reads the current row of a statement that selects WK_POST_COLUMNS
+ * (source and tags stay NULL). */
+wk_post_t *wk_post_from_row(sqlite3_stmt *stmt, apr_pool_t *pool);
+
+/* Loads the tags of post into post->tags, ordered by name. */
+apr_status_t wk_post_load_tags(wk_post_t *post, wk_db_t *db,
+                               apr_pool_t *pool);
 
 /*
  * Loads the post a reader may see under slug at time now: published, or
