@@ -39,9 +39,11 @@ typedef struct wk_login_limits {
  * Checks email and password (bcrypt, apr_password_validate) for a sign-in
  * from client_addr at now.  Returns APR_SUCCESS with *user, WK_EAUTH for a
  * wrong email or password (the same status for both), or WK_ELIMITED with
- * *retry_after when the account or the address has too many recent
- * failures; a limited attempt does not check the password at all.  A
- * failure is recorded before returning.
+ * *retry_after when the account (the email lowercased) or the address has
+ * max_failures failures within the window.  A limited attempt does not
+ * check the password at all and is not counted.  A failure is recorded
+ * before returning; a success removes only its own attempt from the
+ * count.  limits NULL means the defaults.  WK_EDB when SQLite fails.
  */
 apr_status_t wk_auth_login(wk_user_t **user, apr_interval_time_t *retry_after,
                            wk_db_t *db, const char *email,
@@ -72,5 +74,13 @@ apr_status_t wk_session_revoke(wk_db_t *db, const char *token,
  * authentication; APR_NOTFOUND when there is none. */
 apr_status_t wk_user_find(wk_user_t **user, wk_db_t *db, const char *email,
                           apr_pool_t *pool);
+
+/* Returns the SHA-256 of data as 64 lowercase hex digits. */
+const char *wk_sha256_hex(const void *data, apr_size_t size,
+                          apr_pool_t *pool);
+
+/* Encodes bytes as base64url (RFC 4648, section 5) without padding. */
+const char *wk_base64url_encode(const unsigned char *bytes, apr_size_t len,
+                                apr_pool_t *pool);
 
 #endif

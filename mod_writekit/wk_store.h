@@ -54,6 +54,16 @@ const char *wk_db_path(const wk_db_t *db);
  */
 sqlite3_stmt *wk_db_prepare(wk_db_t *db, const char *sql);
 
+/* Like wk_db_prepare() but sets *error to SQLite's message when sql does
+ * not compile. */
+sqlite3_stmt *wk_db_statement(wk_db_t *db, const char *sql, char **error,
+                              apr_pool_t *pool);
+
+/* Steps a statement that returns no rows and resets it for reuse; WK_EDB
+ * with *error when it fails. */
+apr_status_t wk_db_step_done(wk_db_t *db, sqlite3_stmt *stmt, char **error,
+                             apr_pool_t *pool);
+
 /* Returns the file's schema version (PRAGMA user_version). */
 int wk_db_version(wk_db_t *db);
 

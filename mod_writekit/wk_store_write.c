@@ -12,9 +12,8 @@
 
 #include "wk_store.h"
 
-/* Returns the connection's statement for sql, or NULL with *error. */
-static sqlite3_stmt *write_stmt(wk_db_t *db, const char *sql, char **error,
-                                apr_pool_t *pool)
+sqlite3_stmt *wk_db_statement(wk_db_t *db, const char *sql, char **error,
+                              apr_pool_t *pool)
 {
     sqlite3_stmt *stmt = wk_db_prepare(db, sql);
 
@@ -24,9 +23,8 @@ static sqlite3_stmt *write_stmt(wk_db_t *db, const char *sql, char **error,
     return stmt;
 }
 
-/* Steps a statement that returns no rows and resets it for reuse. */
-static apr_status_t write_step(wk_db_t *db, sqlite3_stmt *stmt,
-                               char **error, apr_pool_t *pool)
+apr_status_t wk_db_step_done(wk_db_t *db, sqlite3_stmt *stmt, char **error,
+                             apr_pool_t *pool)
 {
     int rc = sqlite3_step(stmt);
 
@@ -41,11 +39,11 @@ static apr_status_t write_step(wk_db_t *db, sqlite3_stmt *stmt,
 static apr_status_t run_sql(wk_db_t *db, const char *sql, char **error,
                             apr_pool_t *pool)
 {
-    sqlite3_stmt *stmt = write_stmt(db, sql, error, pool);
+    sqlite3_stmt *stmt = wk_db_statement(db, sql, error, pool);
 
     if (stmt == NULL)
         return WK_EDB;
-    return write_step(db, stmt, error, pool);
+    return wk_db_step_done(db, stmt, error, pool);
 }
 
 static const char *slug_cut(const char *slug, apr_size_t max,
@@ -112,8 +110,9 @@ static apr_status_t unique_slug(const char **out, wk_db_t *db,
                                 const char *slug, apr_int64_t self,
                                 char **error, apr_pool_t *pool)
 {
-    sqlite3_stmt *stmt = write_stmt(db, "SELECT 1 FROM posts WHERE slug = ?1"
-                                    " AND id <> ?2", error, pool);
+    sqlite3_stmt *stmt = wk_db_statement(db, "SELECT 1 FROM posts"
+                                         " WHERE slug = ?1 AND id <> ?2",
+                                         error, pool);
     const char *candidate = slug;
     int n, rc;
 
@@ -147,8 +146,8 @@ static apr_status_t find_by_import_key(apr_int64_t *id, wk_db_t *db,
     *id = 0;
     if (key == NULL)
         return APR_SUCCESS;
-    stmt = write_stmt(db, "SELECT id FROM posts WHERE import_key = ?1",
-                      error, pool);
+    stmt = wk_db_statement(db, "SELECT id FROM posts WHERE import_key = ?1",
+                           error, pool);
     if (stmt == NULL)
         return WK_EDB;
     sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
@@ -191,7 +190,7 @@ static apr_status_t post_insert(apr_int64_t *id, wk_db_t *db,
                                 const wk_post_input_t *in, const char *slug,
                                 char **error, apr_pool_t *pool)
 {
-    sqlite3_stmt *stmt = write_stmt(db,
+    sqlite3_stmt *stmt = wk_db_statement(db,
         "INSERT INTO posts (slug, title, description, author, source,"
         " source_format, html, status, published_at, created_at, updated_at,"
         " import_key, uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
@@ -202,7 +201,7 @@ static apr_status_t post_insert(apr_int64_t *id, wk_db_t *db,
         return WK_EDB;
     bind_post_fields(stmt, in, slug);
     sqlite3_bind_text(stmt, 12, make_uid(pool), -1, SQLITE_TRANSIENT);
-    rv = write_step(db, stmt, error, pool);
+    rv = wk_db_step_done(db, stmt, error, pool);
     *id = sqlite3_last_insert_rowid(wk_db_handle(db));
     return rv;
 }
@@ -211,7 +210,7 @@ static apr_status_t post_update(apr_int64_t id, wk_db_t *db,
                                 const wk_post_input_t *in, const char *slug,
                                 char **error, apr_pool_t *pool)
 {
-    sqlite3_stmt *stmt = write_stmt(db,
+    sqlite3_stmt *stmt = wk_db_statement(db,
         "UPDATE posts SET slug = ?1, title = ?2, description = ?3,"
         " author = ?4, source = ?5, source_format = ?6, html = ?7,"
         " status = ?8, published_at = ?9, updated_at = ?10,"
@@ -222,7 +221,7 @@ static apr_status_t post_update(apr_int64_t id, wk_db_t *db,
         return WK_EDB;
     bind_post_fields(stmt, in, slug);
     sqlite3_bind_int64(stmt, 12, id);
-    return write_step(db, stmt, error, pool);
+    return wk_db_step_done(db, stmt, error, pool);
 }
 
 static apr_status_t post_set_tags(apr_int64_t id, wk_db_t *db,
@@ -233,18 +232,20 @@ static apr_status_t post_set_tags(apr_int64_t id, wk_db_t *db,
     apr_status_t rv;
     int i;
 
-    clear = write_stmt(db, "DELETE FROM post_tags WHERE post_id = ?1",
-                       error, pool);
-    add_tag = write_stmt(db, "INSERT INTO tags (slug, name) VALUES (?1, ?2)"
-                         " ON CONFLICT (slug) DO NOTHING", error, pool);
-    link = write_stmt(db, "INSERT OR IGNORE INTO post_tags (post_id, tag_id)"
-                      " SELECT ?1, id FROM tags WHERE slug = ?2",
-                      error, pool);
+    clear = wk_db_statement(db, "DELETE FROM post_tags WHERE post_id = ?1",
+                            error, pool);
+    add_tag = wk_db_statement(db, "INSERT INTO tags (slug, name)"
+                              " VALUES (?1, ?2)"
+                              " ON CONFLICT (slug) DO NOTHING", error, pool);
+    link = wk_db_statement(db, "INSERT OR IGNORE INTO post_tags"
+                           " (post_id, tag_id)"
+                           " SELECT ?1, id FROM tags WHERE slug = ?2",
+                           error, pool);
     if (clear == NULL || add_tag == NULL || link == NULL)
         return WK_EDB;
 
     sqlite3_bind_int64(clear, 1, id);
-    rv = write_step(db, clear, error, pool);
+    rv = wk_db_step_done(db, clear, error, pool);
     for (i = 0; rv == APR_SUCCESS && tags && i < tags->nelts; i++) {
         const char *name = APR_ARRAY_IDX(tags, i, const char *);
         const char *slug;
@@ -254,12 +255,12 @@ static apr_status_t post_set_tags(apr_int64_t id, wk_db_t *db,
         slug = wk_slugify(name, pool);
         sqlite3_bind_text(add_tag, 1, slug, -1, SQLITE_STATIC);
         sqlite3_bind_text(add_tag, 2, name, -1, SQLITE_STATIC);
-        rv = write_step(db, add_tag, error, pool);
+        rv = wk_db_step_done(db, add_tag, error, pool);
         if (rv != APR_SUCCESS)
             break;
         sqlite3_bind_int64(link, 1, id);
         sqlite3_bind_text(link, 2, slug, -1, SQLITE_STATIC);
-        rv = write_step(db, link, error, pool);
+        rv = wk_db_step_done(db, link, error, pool);
     }
     return rv;
 }
@@ -285,15 +286,15 @@ static apr_status_t post_set_redirects(apr_int64_t id, wk_db_t *db,
     apr_status_t rv;
     int i;
 
-    clear = write_stmt(db, "DELETE FROM redirects WHERE post_id = ?1",
-                       error, pool);
-    add = write_stmt(db, "INSERT OR REPLACE INTO redirects (path, post_id)"
-                     " VALUES (?1, ?2)", error, pool);
+    clear = wk_db_statement(db, "DELETE FROM redirects WHERE post_id = ?1",
+                            error, pool);
+    add = wk_db_statement(db, "INSERT OR REPLACE INTO redirects"
+                          " (path, post_id) VALUES (?1, ?2)", error, pool);
     if (clear == NULL || add == NULL)
         return WK_EDB;
 
     sqlite3_bind_int64(clear, 1, id);
-    rv = write_step(db, clear, error, pool);
+    rv = wk_db_step_done(db, clear, error, pool);
     for (i = 0; rv == APR_SUCCESS && aliases && i < aliases->nelts; i++) {
         const char *path = APR_ARRAY_IDX(aliases, i, const char *);
         const char *key = path ? redirect_key(path, pool) : "";
@@ -302,7 +303,7 @@ static apr_status_t post_set_redirects(apr_int64_t id, wk_db_t *db,
             continue;
         sqlite3_bind_text(add, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_int64(add, 2, id);
-        rv = write_step(db, add, error, pool);
+        rv = wk_db_step_done(db, add, error, pool);
     }
     return rv;
 }
@@ -372,7 +373,7 @@ apr_status_t wk_post_upsert(apr_int64_t *id, int *created, wk_db_t *db,
 apr_status_t wk_media_put(wk_db_t *db, const wk_media_t *media,
                           char **error, apr_pool_t *pool)
 {
-    sqlite3_stmt *stmt = write_stmt(db,
+    sqlite3_stmt *stmt = wk_db_statement(db,
         "INSERT INTO media (path, content_type, data, sha256, created_at)"
         " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (path) DO UPDATE SET"
         " content_type = excluded.content_type, data = excluded.data,"
@@ -388,14 +389,14 @@ apr_status_t wk_media_put(wk_db_t *db, const wk_media_t *media,
     sqlite3_bind_int64(stmt, 5, media->created_at
                        ? (apr_int64_t)apr_time_sec(media->created_at)
                        : (apr_int64_t)apr_time_sec(apr_time_now()));
-    return write_step(db, stmt, error, pool);
+    return wk_db_step_done(db, stmt, error, pool);
 }
 
 apr_status_t wk_setting_set(wk_db_t *db, const char *name,
                             const char *value, char **error,
                             apr_pool_t *pool)
 {
-    sqlite3_stmt *stmt = write_stmt(db,
+    sqlite3_stmt *stmt = wk_db_statement(db,
         "INSERT INTO settings (name, value) VALUES (?1, ?2)"
         " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         error, pool);
@@ -404,14 +405,14 @@ apr_status_t wk_setting_set(wk_db_t *db, const char *name,
         return WK_EDB;
     sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
-    return write_step(db, stmt, error, pool);
+    return wk_db_step_done(db, stmt, error, pool);
 }
 
 apr_status_t wk_user_add(wk_db_t *db, const char *email,
                          const char *password_hash, char **error,
                          apr_pool_t *pool)
 {
-    sqlite3_stmt *stmt = write_stmt(db,
+    sqlite3_stmt *stmt = wk_db_statement(db,
         "INSERT INTO users (email, password_hash, created_at)"
         " VALUES (?1, ?2, ?3)", error, pool);
     int rc;
