@@ -21,7 +21,7 @@ CORE_SRC = mod_writekit/wk_buf.c mod_writekit/wk_template.c \
 # The studio's core: sign-in, editing, sanitizer, times.
 CORE_SRC += mod_writekit/wk_auth.c
 # The studio's media: type detection, multipart bodies.
-CORE_SRC +=
+CORE_SRC += mod_writekit/wk_media.c mod_writekit/wk_multipart.c
 CORE_OBJ = $(CORE_SRC:mod_writekit/%.c=$(BUILD)/core/%.o) $(BUILD)/core/wk_schema.o
 CORE_LIB = $(BUILD)/libwkcore.a
 
