@@ -20,6 +20,7 @@
 #include <http_request.h>
 
 #include "mod_writekit.h"
+#include "wk_api.h"
 #include "wk_host.h"
 #include "wk_view.h"
 
@@ -34,6 +35,7 @@ typedef enum {
     ROUTE_TAG,
     ROUTE_FEED,
     ROUTE_MEDIA,
+    ROUTE_API,              /* the studio's JSON API */
     ROUTE_MOUNT_SLASH,      /* /blog -> /blog/ */
     ROUTE_DROP_SLASH,       /* /posts/slug/ -> /posts/slug */
     ROUTE_FALLBACK          /* not ours by path; alias or themed 404 */
@@ -42,7 +44,7 @@ typedef enum {
 /* What translate_name decided, kept for the later hooks. */
 typedef struct route {
     route_kind_t kind;
-    const char *arg;        /* slug, tag slug or media path */
+    const char *arg;        /* slug, tag slug, media path or API path */
     const char *rest;       /* the path below the mount point */
 } route_t;
 
@@ -119,8 +121,12 @@ static int wk_translate_name(request_rec *r)
     mount = wk_conf_mount(conf);
     route = apr_pcalloc(r->pool, sizeof(*route));
 
-    rest = after_prefix(r->uri, mount);
-    if (rest == NULL) {
+    rest = after_prefix(r->uri, wk_conf_studio(conf));
+    if (rest != NULL && (rest = after_prefix(rest, "api/")) != NULL) {
+        route->kind = ROUTE_API;
+        route->arg = rest;
+    }
+    else if ((rest = after_prefix(r->uri, mount)) == NULL) {
         /* "/blog" for a blog mounted at "/blog/" */
         if (strlen(r->uri) + 1 != strlen(mount)
             || strncmp(r->uri, mount, strlen(r->uri)) != 0)
@@ -490,19 +496,42 @@ static int serve_fallback(request_rec *r, const wk_site_t *site,
     return send_not_found(r, site);
 }
 
-/* Logs a tenant fault once and sends 503 for that tenant only. */
-static int tenant_unavailable(request_rec *r, const wk_site_t *site,
-                              const char *path, apr_status_t rv,
-                              const char *error, int first_report)
+/*
+ * Borrows the connection to the request's tenant and loads its settings.
+ * Returns OK, 400 for a Host that is not a host name, 404 for a mass
+ * hosting tenant with no file, or 503 for a tenant that cannot be served
+ * (logged once per fault).
+ */
+static int tenant_open(wk_db_t **db, wk_settings_t **settings,
+                       request_rec *r, const wk_server_conf_t *conf)
 {
+    const char *path;
+    char *error = NULL;
+    int first_report = 0;
+    apr_status_t rv;
+
+    if (tenant_path(&path, r, conf) != OK)
+        return HTTP_BAD_REQUEST;
+    rv = wk_cache_acquire(db, tenant_cache, path, r->pool, &error,
+                          &first_report);
+    if (rv == APR_ENOENT && conf->mass_hosting == 1)
+        return HTTP_NOT_FOUND;
+    if (rv == APR_ENOENT)
+        first_report = 1;   /* NOTE: a missing explicit file logs per request */
+    if (rv == APR_SUCCESS) {
+        *settings = apr_palloc(r->pool, sizeof(**settings));
+        if (wk_settings_load(*settings, *db, r->pool) == APR_SUCCESS)
+            return OK;
+        error = apr_psprintf(r->pool, "cannot read settings: %s",
+                             sqlite3_errmsg(wk_db_handle(*db)));
+        first_report = wk_cache_report_fault(tenant_cache, *db, WK_EDB,
+                                             error, r->pool);
+    }
     if (first_report)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       "WK00002: tenant %s unavailable: %s", path, error);
     apr_table_setn(r->err_headers_out, "Retry-After", "60");
-    return send_error(r, site, HTTP_SERVICE_UNAVAILABLE,
-                      "Blog unavailable",
-                      "This blog cannot be served right now. The site's "
-                      "administrator has been told.");
+    return HTTP_SERVICE_UNAVAILABLE;
 }
 
 static int serve_route(request_rec *r, wk_server_conf_t *conf,
@@ -510,36 +539,21 @@ static int serve_route(request_rec *r, wk_server_conf_t *conf,
 {
     wk_settings_t fallback_settings, *settings;
     wk_site_t site;
-    const char *path;
-    char *error = NULL;
-    int status, first_report = 0;
-    apr_status_t rv;
     wk_db_t *db;
+    int status;
 
     site_fallback(&site, &fallback_settings, r, conf);
-    status = tenant_path(&path, r, conf);
+    status = tenant_open(&db, &settings, r, conf);
     if (status == HTTP_BAD_REQUEST)
         return send_error(r, &site, status, "Bad request",
                           "The Host header is not a valid host name.");
-
-    rv = wk_cache_acquire(&db, tenant_cache, path, r->pool, &error,
-                          &first_report);
-    if (rv == APR_ENOENT && conf->mass_hosting == 1)
+    if (status == HTTP_NOT_FOUND)
         return send_not_found(r, &site);
-    if (rv == APR_ENOENT)
-        first_report = 1;   /* NOTE: a missing explicit file logs per request */
-    if (rv != APR_SUCCESS)
-        return tenant_unavailable(r, &site, path, rv, error, first_report);
-
-    settings = apr_palloc(r->pool, sizeof(*settings));
-    if (wk_settings_load(settings, db, r->pool) != APR_SUCCESS) {
-        error = apr_psprintf(r->pool, "cannot read settings: %s",
-                             sqlite3_errmsg(wk_db_handle(db)));
-        first_report = wk_cache_report_fault(tenant_cache, db, WK_EDB, error,
-                                             r->pool);
-        return tenant_unavailable(r, &site, path, WK_EDB, error,
-                                  first_report);
-    }
+    if (status != OK)
+        return send_error(r, &site, HTTP_SERVICE_UNAVAILABLE,
+                          "Blog unavailable",
+                          "This blog cannot be served right now. The site's "
+                          "administrator has been told.");
     site_init(&site, settings, r, conf);
 
     switch (route->kind) {
@@ -558,6 +572,33 @@ static int serve_route(request_rec *r, wk_server_conf_t *conf,
     }
 }
 
+/* Serves a studio API request with the same tenant rules as the reader,
+ * errors as JSON. */
+static int serve_api(request_rec *r, wk_server_conf_t *conf,
+                     const route_t *route)
+{
+    wk_api_request_t *req = apr_pcalloc(r->pool, sizeof(*req));
+    wk_settings_t *settings = NULL;
+    int status;
+
+    req->r = r;
+    req->conf = conf;
+    req->path = route->arg;
+    status = tenant_open(&req->db, &settings, r, conf);
+    req->settings = settings;
+    if (status == HTTP_BAD_REQUEST)
+        return wk_api_error(req, status, "invalid_host",
+                            "The Host header is not a valid host name.");
+    if (status == HTTP_NOT_FOUND)
+        return wk_api_error(req, status, "no_blog",
+                            "There is no blog at this host name.");
+    if (status != OK)
+        return wk_api_error(req, status, "blog_unavailable",
+                            "This blog cannot be served right now. The "
+                            "site's administrator has been told.");
+    return wk_api_dispatch(req);
+}
+
 static int wk_handler(request_rec *r)
 {
     wk_server_conf_t *conf = server_conf(r->server);
@@ -566,6 +607,8 @@ static int wk_handler(request_rec *r)
     if (route == NULL || r->handler == NULL
         || strcmp(r->handler, WK_HANDLER) != 0)
         return DECLINED;
+    if (route->kind == ROUTE_API)
+        return serve_api(r, conf, route);
     if (r->method_number != M_GET) {
         r->allowed = AP_METHOD_BIT << M_GET;
         return HTTP_METHOD_NOT_ALLOWED;

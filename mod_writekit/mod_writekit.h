@@ -22,6 +22,15 @@
 #define WK_DEFAULT_MAX_TENANTS    256
 #define WK_DEFAULT_IDLE_TIMEOUT   300   /* seconds */
 #define WK_DEFAULT_THEME          WK_DATADIR "/templates/default"
+#define WK_DEFAULT_STUDIO         "/studio/"
+#define WK_DEFAULT_STUDIO_AUTH    WK_STUDIO_AUTH_BUILTIN
+#define WK_DEFAULT_MAX_POST_SIZE  1048576             /* bytes */
+#define WK_DEFAULT_MAX_UPLOAD_SIZE (10 * 1048576)     /* bytes */
+#define WK_DEFAULT_SESSION_LIFETIME (14 * 86400)      /* seconds */
+
+/* WriteKitStudioAuth: who signs authors in to the studio. */
+#define WK_STUDIO_AUTH_BUILTIN 0  /* the studio's own sign-in */
+#define WK_STUDIO_AUTH_APACHE  1  /* r->user from Apache's auth modules */
 
 #ifndef WK_DATADIR
 #define WK_DATADIR "/usr/local/share/writekit"
@@ -36,6 +45,11 @@ typedef struct wk_server_conf {
     const char *theme_dir;        /* WriteKitTheme, absolute */
     int max_tenants;              /* WriteKitMaxTenants, main server only */
     int idle_timeout;             /* WriteKitIdleTimeout, main server only */
+    const char *studio;           /* WriteKitStudio, begins and ends in / */
+    int studio_auth;              /* WriteKitStudioAuth, WK_STUDIO_AUTH_* */
+    int max_post_size;            /* WriteKitMaxPostSize, bytes */
+    int max_upload_size;          /* WriteKitMaxUploadSize, bytes */
+    int session_lifetime;         /* WriteKitSessionLifetime, seconds */
 
     /* Where WriteKit on was set, for messages at start-up. */
     const char *defined_in;
@@ -56,6 +70,11 @@ const char *wk_conf_mount(const wk_server_conf_t *conf);
 const char *wk_conf_theme_dir(const wk_server_conf_t *conf);
 int wk_conf_max_tenants(const wk_server_conf_t *conf);
 apr_interval_time_t wk_conf_idle_timeout(const wk_server_conf_t *conf);
+const char *wk_conf_studio(const wk_server_conf_t *conf);
+int wk_conf_studio_auth(const wk_server_conf_t *conf);
+apr_size_t wk_conf_max_post_size(const wk_server_conf_t *conf);
+apr_size_t wk_conf_max_upload_size(const wk_server_conf_t *conf);
+apr_interval_time_t wk_conf_session_lifetime(const wk_server_conf_t *conf);
 
 /*
  * Checks each virtual host's settings as a whole and compiles the themes

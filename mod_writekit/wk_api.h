@@ -44,6 +44,52 @@ int wk_api_send_json(wk_api_request_t *req, int status,
 int wk_api_read_json(wk_api_request_t *req, apr_size_t max_bytes,
                      struct json_object **body);
 
+/*
+ * Runs the request of a studio API URL once mod_writekit.c has filled
+ * req (tenant connection, settings, session): checks the session and the
+ * CSRF rules, then calls the endpoint group named by the first path
+ * segment.  Every group but session gets only requests with a session,
+ * and state-changing methods only with a matching Origin or CSRF token.
+ */
+int wk_api_dispatch(wk_api_request_t *req);
+
+/* Like wk_api_error(), with one more member key: value in the body
+ * (value is released with it). */
+int wk_api_error_with(wk_api_request_t *req, int status, const char *code,
+                      const char *message, const char *key,
+                      struct json_object *value);
+
+/* Sends a status with no body, such as 204; returns OK. */
+int wk_api_send_empty(wk_api_request_t *req, int status);
+
+/* Send 404 not_found, 401 unauthenticated, or 405 method_not_allowed
+ * with an Allow header listing allow; return OK. */
+int wk_api_not_found(wk_api_request_t *req);
+int wk_api_unauthenticated(wk_api_request_t *req);
+int wk_api_method_not_allowed(wk_api_request_t *req, const char *allow);
+
+/*
+ * Field checks of a JSON body.  Each returns 1 when the body passes, or
+ * sends 422 and returns 0, so a caller does: if (!check) return OK.
+ * wk_api_fields_known rejects a member not in names (NULL-terminated)
+ * with unknown_field; wk_api_field_string sets *value to the member's
+ * string copied onto the request pool, NULL when absent, and rejects
+ * another type with invalid_field.
+ */
+int wk_api_fields_known(wk_api_request_t *req, struct json_object *body,
+                        const char *const names[]);
+int wk_api_field_string(wk_api_request_t *req, struct json_object *body,
+                        const char *name, const char **value);
+
+/* Sends 422 invalid_field naming the field and what it must be
+ * ("a string"); returns OK. */
+int wk_api_invalid_field(wk_api_request_t *req, const char *name,
+                         const char *expected);
+
+/* Releases obj (may be NULL) when pool is cleared; returns obj. */
+struct json_object *wk_api_json_keep(apr_pool_t *pool,
+                                     struct json_object *obj);
+
 /* Endpoint groups; each dispatches on req->path and the method. */
 int wk_api_session(wk_api_request_t *req);   /* session */
 int wk_api_posts(wk_api_request_t *req);     /* posts..., tags */

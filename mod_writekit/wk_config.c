@@ -24,6 +24,10 @@ void *wk_server_conf_create(apr_pool_t *pool, server_rec *s)
     conf->mass_hosting = WK_UNSET;
     conf->max_tenants = WK_UNSET;
     conf->idle_timeout = WK_UNSET;
+    conf->studio_auth = WK_UNSET;
+    conf->max_post_size = WK_UNSET;
+    conf->max_upload_size = WK_UNSET;
+    conf->session_lifetime = WK_UNSET;
     return conf;
 }
 
@@ -46,6 +50,11 @@ void *wk_server_conf_merge(apr_pool_t *pool, void *base_conf, void *add_conf)
     MERGE_PTR(mount);
     MERGE_PTR(theme_dir);
     MERGE_PTR(defined_in);
+    MERGE_PTR(studio);
+    MERGE_INT(studio_auth);
+    MERGE_INT(max_post_size);
+    MERGE_INT(max_upload_size);
+    MERGE_INT(session_lifetime);
     /* Cache bounds are per process, so only the main server's count. */
     conf->max_tenants = base->max_tenants;
     conf->idle_timeout = base->idle_timeout;
@@ -77,6 +86,37 @@ apr_interval_time_t wk_conf_idle_timeout(const wk_server_conf_t *conf)
 {
     return apr_time_from_sec(conf->idle_timeout != WK_UNSET
                              ? conf->idle_timeout : WK_DEFAULT_IDLE_TIMEOUT);
+}
+
+const char *wk_conf_studio(const wk_server_conf_t *conf)
+{
+    return conf->studio ? conf->studio : WK_DEFAULT_STUDIO;
+}
+
+int wk_conf_studio_auth(const wk_server_conf_t *conf)
+{
+    return conf->studio_auth != WK_UNSET ? conf->studio_auth
+                                         : WK_DEFAULT_STUDIO_AUTH;
+}
+
+apr_size_t wk_conf_max_post_size(const wk_server_conf_t *conf)
+{
+    return (apr_size_t)(conf->max_post_size != WK_UNSET
+                        ? conf->max_post_size : WK_DEFAULT_MAX_POST_SIZE);
+}
+
+apr_size_t wk_conf_max_upload_size(const wk_server_conf_t *conf)
+{
+    return (apr_size_t)(conf->max_upload_size != WK_UNSET
+                        ? conf->max_upload_size
+                        : WK_DEFAULT_MAX_UPLOAD_SIZE);
+}
+
+apr_interval_time_t wk_conf_session_lifetime(const wk_server_conf_t *conf)
+{
+    return apr_time_from_sec(conf->session_lifetime != WK_UNSET
+                             ? conf->session_lifetime
+                             : WK_DEFAULT_SESSION_LIFETIME);
 }
 
 static wk_server_conf_t *cmd_conf(cmd_parms *cmd)
@@ -147,17 +187,65 @@ static const char *set_tenant_dir(cmd_parms *cmd, void *dconf,
     return resolve_dir(cmd, arg, &cmd_conf(cmd)->tenant_dir);
 }
 
-static const char *set_mount(cmd_parms *cmd, void *dconf, const char *arg)
+/* Checks a URL path argument and stores it with a trailing slash. */
+static const char *parse_url_path(cmd_parms *cmd, const char *arg,
+                                  const char *example, const char **path)
 {
     apr_size_t len = strlen(arg);
 
     if (arg[0] != '/' || strstr(arg, "//") || strstr(arg, "/../")
         || strstr(arg, "/./") || strpbrk(arg, "?#%\\ \t"))
-        return apr_psprintf(cmd->pool, "WriteKitMount: invalid path '%s'; "
-                            "expected a URL path such as / or /blog", arg);
-    cmd_conf(cmd)->mount = arg[len - 1] == '/' ? arg
-                           : apr_pstrcat(cmd->pool, arg, "/", NULL);
+        return apr_psprintf(cmd->pool, "%s: invalid path '%s'; expected a "
+                            "URL path such as %s", cmd->cmd->name, arg,
+                            example);
+    *path = arg[len - 1] == '/' ? arg : apr_pstrcat(cmd->pool, arg, "/", NULL);
     return NULL;
+}
+
+static const char *set_mount(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    return parse_url_path(cmd, arg, "/ or /blog", &cmd_conf(cmd)->mount);
+}
+
+/* The studio cannot be "/": its API would hide the blog's own pages. */
+static const char *set_studio(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    if (strcmp(arg, "/") == 0)
+        return "WriteKitStudio: invalid path '/'; expected a path of its "
+               "own such as /studio";
+    return parse_url_path(cmd, arg, "/studio", &cmd_conf(cmd)->studio);
+}
+
+static const char *set_studio_auth(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
+{
+    if (strcasecmp(arg, "builtin") == 0)
+        cmd_conf(cmd)->studio_auth = WK_STUDIO_AUTH_BUILTIN;
+    else if (strcasecmp(arg, "apache") == 0)
+        cmd_conf(cmd)->studio_auth = WK_STUDIO_AUTH_APACHE;
+    else
+        return apr_psprintf(cmd->pool, "WriteKitStudioAuth: invalid value "
+                            "'%s'; expected builtin or apache", arg);
+    return NULL;
+}
+
+static const char *set_max_post_size(cmd_parms *cmd, void *dconf,
+                                     const char *arg)
+{
+    return parse_int(cmd, arg, 1, 1 << 30, &cmd_conf(cmd)->max_post_size);
+}
+
+static const char *set_max_upload_size(cmd_parms *cmd, void *dconf,
+                                       const char *arg)
+{
+    return parse_int(cmd, arg, 1, 1 << 30, &cmd_conf(cmd)->max_upload_size);
+}
+
+static const char *set_session_lifetime(cmd_parms *cmd, void *dconf,
+                                        const char *arg)
+{
+    return parse_int(cmd, arg, 1, 86400 * 365,
+                     &cmd_conf(cmd)->session_lifetime);
 }
 
 static const char *set_theme(cmd_parms *cmd, void *dconf, const char *arg)
@@ -207,6 +295,22 @@ const command_rec wk_directives[] = {
     AP_INIT_TAKE1("WriteKitIdleTimeout", set_idle_timeout, NULL, RSRC_CONF,
                   "Seconds a tenant may stay unused before its connections "
                   "are closed (default 300)"),
+    AP_INIT_TAKE1("WriteKitStudio", set_studio, NULL, RSRC_CONF,
+                  "URL path of the studio, whose JSON API is at api/ below "
+                  "it (default /studio/)"),
+    AP_INIT_TAKE1("WriteKitStudioAuth", set_studio_auth, NULL, RSRC_CONF,
+                  "builtin: authors sign in with the studio's own form; "
+                  "apache: trust the user of Apache's authentication "
+                  "(default builtin)"),
+    AP_INIT_TAKE1("WriteKitMaxPostSize", set_max_post_size, NULL, RSRC_CONF,
+                  "Largest markdown source of a post, in bytes, for saves "
+                  "and previews (default 1048576)"),
+    AP_INIT_TAKE1("WriteKitMaxUploadSize", set_max_upload_size, NULL,
+                  RSRC_CONF, "Largest media upload, in bytes (default "
+                  "10485760)"),
+    AP_INIT_TAKE1("WriteKitSessionLifetime", set_session_lifetime, NULL,
+                  RSRC_CONF, "Seconds a studio session lasts after sign-in "
+                  "(default 1209600, 14 days)"),
     { NULL }
 };
 

@@ -12,6 +12,7 @@ use File::Temp qw(tempdir);
 use FindBin;
 use IO::Socket::INET;
 use IPC::Open3;
+use JSON::PP ();
 use LWP::UserAgent;
 use Symbol 'gensym';
 use Test::More;
@@ -21,7 +22,8 @@ use Apache::TestConfig ();
 
 our @EXPORT = qw(writekit make_blog write_posts blog_get raw_request
                  log_mark log_errors_since no_unexpected_errors
-                 tenant_dir server_port);
+                 tenant_dir server_port
+                 add_author api_client api_call api_sign_in);
 
 my $top = "$FindBin::Bin/..";
 
@@ -120,6 +122,76 @@ sub raw_request {
     my $response = <$socket> // '';
     my ($code) = $response =~ m{^HTTP/1\.\d (\d{3})};
     return ($code // 0, $response);
+}
+
+# Adds an author to a tenant file with the writekit CLI.
+sub add_author {
+    my ($file, $email, $password) = @_;
+    my ($rc, $out, $err) = writekit(\"$password\n", 'user', 'add', $file,
+                                    $email);
+    die "writekit user add $email failed ($rc): $err" if $rc != 0;
+}
+
+my $json = JSON::PP->new->utf8->canonical;
+
+# A client of one blog's studio API.  It keeps the session cookie the
+# server sets (by hand: LWP's cookie jar files cookies under 127.0.0.1,
+# not under the Host header's name) and the CSRF token of the last
+# sign-in.
+sub api_client {
+    my ($host, %opt) = @_;
+    return { host => $host, cookie => undef, csrf => undef,
+             studio => $opt{studio} // '/studio/' };
+}
+
+# Sends method to the studio API path (below api/) and returns the
+# HTTP::Response with ->{json} set to the decoded body when it is JSON.
+# Options: json => data to send, raw => bytes to send, type =>
+# Content-Type, origin => Origin header (default: the blog's own origin
+# on POST, PUT, PATCH and DELETE; undef leaves it out), csrf => 1 to send
+# the client's X-CSRF-Token, headers => { more headers }.
+sub api_call {
+    my ($client, $method, $path, %opt) = @_;
+    my $port = server_port();
+    my $request = HTTP::Request->new(
+        $method, "http://127.0.0.1:$port$client->{studio}api/$path");
+    $request->header(Host => $client->{host});
+    my $changes = $method =~ /^(POST|PUT|PATCH|DELETE)$/;
+    my $origin = exists $opt{origin} ? $opt{origin}
+                 : $changes ? "http://$client->{host}" : undef;
+    $request->header(Origin => $origin) if defined $origin;
+    $request->header('X-CSRF-Token' => $client->{csrf}) if $opt{csrf};
+    $request->header(Cookie => "wk_session=$client->{cookie}")
+        if defined $client->{cookie};
+    if (exists $opt{json}) {
+        $request->content($json->encode($opt{json}));
+    }
+    elsif (exists $opt{raw}) {
+        $request->content($opt{raw});
+    }
+    $request->header('Content-Type' => $opt{type} // 'application/json')
+        if exists $opt{json} || exists $opt{raw};
+    my %headers = %{ $opt{headers} // {} };
+    $request->header($_ => $headers{$_}) for keys %headers;
+
+    my $response = $ua->request($request);
+    my $set = $response->header('Set-Cookie') // '';
+    if ($set =~ /^wk_session=([^;]*)/) {
+        $client->{cookie} = length $1 ? $1 : undef;
+    }
+    if (($response->header('Content-Type') // '') =~ m{^application/json}) {
+        $response->{json} = eval { $json->decode($response->content) };
+    }
+    return $response;
+}
+
+# Signs a client in; returns the response.
+sub api_sign_in {
+    my ($client, $email, $password) = @_;
+    my $r = api_call($client, 'POST', 'session',
+                     json => { email => $email, password => $password });
+    $client->{csrf} = $r->{json}{csrf_token} if $r->code == 200;
+    return $r;
 }
 
 my $error_log = "$FindBin::Bin/logs/error_log";
