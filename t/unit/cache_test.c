@@ -136,6 +136,15 @@ static void test_idle_timeout(apr_pool_t *pool)
     borrow(cache, tenant_path(2, pool), &first, pool);
     ok(wk_cache_open_tenants(cache) == 1, "idle tenants closed (%d open)",
        wk_cache_open_tenants(cache));
+
+    /* A tenant past the timeout that is requested again must be reused
+     * or reopened, never closed under the request that found it. */
+    apr_sleep(apr_time_from_msec(120));
+    ok(borrow(cache, tenant_path(2, pool), &first, pool) == APR_SUCCESS,
+       "expired tenant borrowed again");
+    ok(wk_cache_open_tenants(cache) == 1,
+       "expired tenant still open after the borrow (%d open)",
+       wk_cache_open_tenants(cache));
 }
 
 typedef struct worker {
