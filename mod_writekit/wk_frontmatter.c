@@ -33,10 +33,27 @@ typedef struct fm_parser {
     char *error;
     wk_buf_t *scratch;     /* reused to build each string */
     apr_pool_t *pool;
+    int depth;             /* arrays, tables and blocks now open */
 } fm_parser_t;
+
+/* The parsers recurse once per nesting level, so the depth is bounded to
+ * keep hostile front matter from exhausting the stack.  Real posts nest
+ * two or three levels. */
+#define FM_MAX_DEPTH 64
 
 static int fm_fail(fm_parser_t *p, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Enters one more nesting level; returns -1 with the message past the
+ * bound. */
+static int fm_nest_enter(fm_parser_t *p)
+{
+    if (p->depth >= FM_MAX_DEPTH)
+        return fm_fail(p, p->line, "values nested deeper than %d levels",
+                       FM_MAX_DEPTH);
+    p->depth++;
+    return 0;
+}
 
 /* Sets the "line N: reason" message and returns -1. */
 static int fm_fail(fm_parser_t *p, int line, const char *fmt, ...)
@@ -645,6 +662,18 @@ static int toml_scalar_parse(fm_parser_t *p, struct json_object **value)
     return toml_number_convert(p, token, len, value);
 }
 
+static int toml_nested_parse(fm_parser_t *p, struct json_object **value)
+{
+    int rv;
+
+    if (fm_nest_enter(p) != 0)
+        return -1;
+    rv = *p->at == '[' ? toml_array_parse(p, value)
+                       : toml_inline_table_parse(p, value);
+    p->depth--;
+    return rv;
+}
+
 static int toml_value_parse(fm_parser_t *p, struct json_object **value)
 {
     if (p->at >= p->end || *p->at == '\n' || *p->at == '\r')
@@ -657,9 +686,8 @@ static int toml_value_parse(fm_parser_t *p, struct json_object **value)
         *value = scratch_string(p);
         return 0;
     case '[':
-        return toml_array_parse(p, value);
     case '{':
-        return toml_inline_table_parse(p, value);
+        return toml_nested_parse(p, value);
     default:
         return toml_scalar_parse(p, value);
     }
@@ -977,8 +1005,15 @@ static int yaml_inline_parse(fm_parser_t *p, int in_flow,
 {
     apr_size_t len;
 
-    if (p->at < p->end && (*p->at == '[' || *p->at == '{'))
-        return yaml_flow_parse(p, value);
+    if (p->at < p->end && (*p->at == '[' || *p->at == '{')) {
+        int rv;
+
+        if (fm_nest_enter(p) != 0)
+            return -1;
+        rv = yaml_flow_parse(p, value);
+        p->depth--;
+        return rv;
+    }
     if (p->at < p->end && (*p->at == '\'' || *p->at == '"')) {
         if ((*p->at == '\'' ? yaml_single_quoted_parse(p)
                             : yaml_double_quoted_parse(p)) != 0)
@@ -1333,10 +1368,16 @@ static int yaml_node_parse(yaml_doc_t *doc, int indent,
                            struct json_object **value)
 {
     const yaml_line_t *line = &doc->lines[doc->next];
+    int rv;
 
+    if (fm_nest_enter(doc->p) != 0)
+        return -1;
     if (yaml_is_item(line->text, line->len))
-        return yaml_sequence_parse(doc, indent, value);
-    return yaml_mapping_parse(doc, indent, value);
+        rv = yaml_sequence_parse(doc, indent, value);
+    else
+        rv = yaml_mapping_parse(doc, indent, value);
+    doc->p->depth--;
+    return rv;
 }
 
 /* Parses a YAML block whose top level must be a mapping into *root. */

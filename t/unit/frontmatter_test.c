@@ -9,8 +9,9 @@
 #include "tap.h"
 #include "wk_frontmatter.h"
 
-/* The Rust blog's posts, in Zola's TOML front matter. */
-#define DEFAULT_CORPUS "/work/shared/corpus/rust-blog"
+/* The Rust blog's posts, in Zola's TOML front matter, beside the
+ * checkout; prove runs the tests from the repository's root. */
+#define DEFAULT_CORPUS "../shared/corpus/rust-blog"
 
 static apr_pool_t *test_pool;
 
@@ -377,6 +378,59 @@ static int corpus_walk(const char *dir, int *failures)
     return count;
 }
 
+/* Returns open and close repeated count times around an inner value. */
+static const char *nested(const char *open, const char *inner,
+                          const char *close, int count)
+{
+    wk_buf_t *buf = wk_buf_make(test_pool, 256);
+    int i;
+
+    for (i = 0; i < count; i++)
+        wk_buf_puts(buf, open);
+    wk_buf_puts(buf, inner);
+    for (i = 0; i < count; i++)
+        wk_buf_puts(buf, close);
+    return buf->data;
+}
+
+static void test_nesting_bound(void)
+{
+    const char *deep_error = "error: line 2: values nested deeper than 64 "
+                             "levels";
+    const char *toml_array = apr_pstrcat(test_pool, "+++\ntags = ",
+                                         nested("[", "1", "]", 60000),
+                                         "\n+++\n", NULL);
+    const char *toml_table = apr_pstrcat(test_pool, "+++\nx = ",
+                                         nested("{a = ", "1", "}", 60000),
+                                         "\n+++\n", NULL);
+    const char *yaml_flow = apr_pstrcat(test_pool, "---\ntags: ",
+                                        nested("[", "a", "]", 60000),
+                                        "\n---\n", NULL);
+    const char *yaml_map = apr_pstrcat(test_pool, "---\nx: ",
+                                       nested("{a: ", "b", "}", 60000),
+                                       "\n---\n", NULL);
+    wk_buf_t *yaml_items = wk_buf_make(test_pool, 16384);
+    const char *shallow = nested("[", "1", "]", 30);
+    int i;
+
+    is_str(parse_json(toml_array, NULL), deep_error, "TOML deep array");
+    is_str(parse_json(toml_table, NULL), deep_error, "TOML deep table");
+    is_str(parse_json(yaml_flow, NULL), deep_error, "YAML deep flow list");
+    is_str(parse_json(yaml_map, NULL), deep_error, "YAML deep flow map");
+    /* A block list 100 levels deep, one "-" per line, each indented
+     * two more spaces. */
+    wk_buf_puts(yaml_items, "---\nx:\n");
+    for (i = 0; i < 100; i++)
+        wk_buf_printf(yaml_items, "%*s-\n", 2 * i, "");
+    wk_buf_printf(yaml_items, "%*sa\n---\n", 200, "");
+    ok(strstr(parse_json(yaml_items->data, NULL), "values nested deeper")
+       != NULL, "YAML deep block list");
+    is_str(parse_json(apr_pstrcat(test_pool, "+++\ntags = ", shallow,
+                                  "\n+++\n", NULL), NULL),
+           apr_pstrcat(test_pool, "{\"tags\":", shallow, "}", NULL),
+           "TOML 30 levels parse");
+}
+
 static void test_corpus(void)
 {
     const char *dir = getenv("WK_CORPUS") ? getenv("WK_CORPUS")
@@ -409,6 +463,7 @@ int main(void)
     test_yaml();
     test_yaml_errors();
     test_dates();
+    test_nesting_bound();
     test_corpus();
 
     apr_pool_destroy(test_pool);
