@@ -41,6 +41,7 @@ typedef struct import_file {
 typedef struct import_run {
     wk_db_t *db;
     const char *root;
+    const char *key_root;       /* the root's absolute path, for keys */
     const wk_import_options_t *options;
     wk_import_counts_t *counts;
     apr_array_header_t *files;  /* of import_file_t */
@@ -799,6 +800,11 @@ static void post_import(import_run_t *run, const import_file_t *file,
         return;
     }
 
+    /* Keyed by the absolute path, so a post of another folder with the
+     * same relative path never replaces this one. */
+    fields.input.import_key = apr_pstrcat(pool, run->key_root, "/",
+                                          file->path, NULL);
+
     context.media = run->media;
     context.post_dir = path_dir(file->path, pool);
     context.prefix = run->options->media_prefix;
@@ -873,6 +879,13 @@ apr_status_t wk_import_dir(wk_import_counts_t *counts, wk_db_t *db,
     while (root_len > 1 && root[root_len - 1] == '/')
         root_len--;
     run.root = apr_pstrmemdup(pool, root, root_len);
+    rv = apr_filepath_merge((char **)&run.key_root, NULL, run.root,
+                            APR_FILEPATH_TRUENAME, pool);
+    if (rv != APR_SUCCESS) {
+        *error = apr_psprintf(pool, "%s: cannot resolve the folder's path",
+                              run.root);
+        return rv;
+    }
 
     rv = import_walk(&run, "", error);
     if (rv != APR_SUCCESS)

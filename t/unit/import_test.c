@@ -216,47 +216,48 @@ static void test_post_rows(void)
 {
     is_str(query("SELECT slug, title, description, author, status,"
                  " published_at, source, source_format FROM posts"
-                 " WHERE import_key = 'toml-post.md'"),
+                 " WHERE import_key GLOB '*/toml-post.md'"),
            "toml-post|TOML post|About TOML|Ann, Bo|published|1714548600|"
            "Hello *TOML*.\n|markdown", "TOML post row");
-    is_str(query("SELECT html FROM posts WHERE import_key = 'toml-post.md'"),
+    is_str(query("SELECT html FROM posts WHERE import_key GLOB '*/toml-post.md'"),
            "<p>Hello <em>TOML</em>.</p>\n", "TOML post rendered");
     is_str(query("SELECT t.name FROM tags t JOIN post_tags pt"
                  " ON pt.tag_id = t.id JOIN posts p ON p.id = pt.post_id"
-                 " WHERE p.import_key = 'toml-post.md' ORDER BY t.name"),
+                 " WHERE p.import_key GLOB '*/toml-post.md' ORDER BY t.name"),
            "C, News, Rust", "TOML tags and categories");
     is_str(query("SELECT r.path FROM redirects r JOIN posts p"
-                 " ON p.id = r.post_id WHERE p.import_key = 'toml-post.md'"
+                 " ON p.id = r.post_id WHERE p.import_key GLOB '*/toml-post.md'"
                  " ORDER BY r.path"),
            "2024/toml.html, blog/2024/05/01/toml-post, old/toml-post",
            "aliases and path become redirects without slashes");
 
     is_str(query("SELECT slug, title, description, author, published_at"
-                 " FROM posts WHERE import_key = 'yaml-post.md'"),
+                 " FROM posts WHERE import_key GLOB '*/yaml-post.md'"),
            "yaml-slug-2|YAML: a post|About YAML|Cy|1704067200",
            "YAML post row, offset converted to UTC");
     is_str(query("SELECT t.slug || '=' || t.name FROM tags t JOIN post_tags pt"
                  " ON pt.tag_id = t.id JOIN posts p ON p.id = pt.post_id"
-                 " WHERE p.import_key = 'yaml-post.md' ORDER BY t.slug"),
+                 " WHERE p.import_key GLOB '*/yaml-post.md' ORDER BY t.slug"),
            "rust=Rust, web-dev=Web Dev", "YAML tags share existing tags");
     /* Files are imported in path order, so the nested post comes first. */
     is_str(query("SELECT slug FROM posts"
-                 " WHERE import_key = '2023/07/08/nested.md'"),
+                 " WHERE import_key GLOB '*/2023/07/08/nested.md'"),
            "yaml-slug", "first of two clashing slugs kept");
     is_str(query("SELECT published_at FROM posts"
-                 " WHERE import_key = '2023/07/08/nested.md'"),
+                 " WHERE import_key GLOB '*/2023/07/08/nested.md'"),
            "1688774400", "date from folder names");
 
     is_str(query("SELECT slug, published_at FROM posts"
-                 " WHERE import_key = '2024-03-05-jekyll-style.md'"),
+                 " WHERE import_key GLOB '*/2024-03-05-jekyll-style.md'"),
            "jekyll-style|1709596800", "date and slug from a Jekyll name");
-    is_str(query("SELECT slug FROM posts WHERE import_key = 'unicode.md'"),
+    is_str(query("SELECT slug FROM posts WHERE import_key GLOB '*/unicode.md'"),
            "caf\xC3\xA9-\xC3\xBC" "ber", "unicode slug kept");
     is_str(query("SELECT status, published_at FROM posts"
-                 " WHERE import_key = 'draft.md'"),
+                 " WHERE import_key GLOB '*/draft.md'"),
            "draft|NULL", "draft without a date");
-    is_str(query("SELECT count(*) FROM posts WHERE import_key IN"
-                 " ('bad-date.md', 'no-front-matter.md', '_index.md')"),
+    is_str(query("SELECT count(*) FROM posts WHERE import_key GLOB"
+                 " '*/bad-date.md' OR import_key GLOB '*/no-front-matter.md'"
+                 " OR import_key GLOB '*/_index.md'"),
            "0", "bad files left no rows");
 }
 
@@ -266,7 +267,7 @@ static void test_media(void)
            "2024-06-01-pics/photo.png|image/png|67|" PNG_SHA256,
            "image stored with type, size and hash");
     is_str(query("SELECT slug, published_at, html FROM posts"
-                 " WHERE import_key = '2024-06-01-pics/index.md'"),
+                 " WHERE import_key GLOB '*/2024-06-01-pics/index.md'"),
            "pics|1717200000|<p><img src=\"../media/2024-06-01-pics/photo.png\" "
            "alt=\"a photo\" /> <a href=\"../media/2024-06-01-pics/photo.png"
            "?v=1#top\">the file</a> <img src=\"nothere.png\" alt=\"missing\" "
@@ -293,18 +294,38 @@ static void test_reimport(const char *root)
            "7|7", "no duplicate posts");
     is_str(query("SELECT count(*) FROM media"), "1", "no duplicate media");
     is_str(query("SELECT title, slug, revision FROM posts"
-                 " WHERE import_key = 'toml-post.md'"),
+                 " WHERE import_key GLOB '*/toml-post.md'"),
            "TOML post, edited|toml-post|2", "edited post updated in place");
     is_str(query("SELECT t.name FROM tags t JOIN post_tags pt"
                  " ON pt.tag_id = t.id JOIN posts p ON p.id = pt.post_id"
-                 " WHERE p.import_key = 'toml-post.md'"),
+                 " WHERE p.import_key GLOB '*/toml-post.md'"),
            "Rust", "edited post has only its new tags");
     is_str(query("SELECT count(*) FROM redirects r JOIN posts p"
-                 " ON p.id = r.post_id WHERE p.import_key = 'toml-post.md'"),
+                 " ON p.id = r.post_id WHERE p.import_key GLOB '*/toml-post.md'"),
            "0", "edited post lost its removed aliases");
     is_str(query("SELECT slug FROM posts"
-                 " WHERE import_key = 'yaml-post.md'"),
+                 " WHERE import_key GLOB '*/yaml-post.md'"),
            "yaml-slug-2", "clashing slug stays stable");
+}
+
+/* A second folder with a file of the same relative name adds a post and
+ * leaves the first folder's post alone. */
+static void test_other_folder(const char *work)
+{
+    const char *other = apr_pstrcat(test_pool, work, "/other", NULL);
+    wk_import_counts_t counts;
+
+    text_write(other, "toml-post.md",
+               "+++\ntitle = \"Another site's post\"\ndate = 2024-06-01\n"
+               "draft = true\n+++\nOther.\n");
+    counts = import_run(other);
+    ok(counts.created == 1, "other folder creates its post (%d)",
+       counts.created);
+    is_str(query("SELECT title, status FROM posts WHERE import_key GLOB"
+                 " '*/site/toml-post.md'"),
+           "TOML post, edited|published", "first folder's post unchanged");
+    is_str(query("SELECT count(*) FROM posts WHERE import_key GLOB"
+                 " '*/toml-post.md'"), "2", "both posts stored");
 }
 
 static void test_missing_root(void)
@@ -352,6 +373,7 @@ int main(void)
     test_post_rows();
     test_media();
     test_reimport(root);
+    test_other_folder(work);
     test_missing_root();
 
     nftw(work, tree_entry_remove, 16, FTW_DEPTH | FTW_PHYS);
