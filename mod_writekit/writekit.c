@@ -330,38 +330,58 @@ static int command_migrate(int argc, const char *const *argv,
 /* ---------------------------------------------------------------------- */
 
 /* Returns nonzero for something shaped like an email address. */
+/* An email address as RFC 5321 bounds it: at most 254 bytes, one '@'
+ * with text on both sides, no spaces, controls or bytes that are not
+ * printable ASCII (internationalized addresses are not accepted). */
 static int email_valid(const char *email)
 {
     const char *at = strchr(email, '@');
+    const unsigned char *c;
 
-    return at != NULL && at > email && at[1] != '\0'
-           && strchr(at + 1, '@') == NULL
-           && strpbrk(email, " \t\r\n<>\"") == NULL;
+    if (strlen(email) > 254 || at == NULL || at == email || at[1] == '\0'
+        || strchr(at + 1, '@') != NULL)
+        return 0;
+    for (c = (const unsigned char *)email; *c; c++)
+        if (*c <= ' ' || *c >= 0x7F || strchr("<>\"(),;:[]\\", *c))
+            return 0;
+    return 1;
 }
+
+typedef enum {
+    PASSWORD_READ_OK,
+    PASSWORD_READ_NONE,      /* no line at all */
+    PASSWORD_READ_TOO_LONG,  /* the line does not fit the buffer */
+    PASSWORD_READ_NUL        /* the line contains a NUL byte */
+} password_read_t;
 
 /*
  * Reads one line of standard input into buffer without its line break.
- * On a terminal the input is not echoed.  Returns -1 when there is no
- * line or it does not fit.
+ * On a terminal the input is not echoed.
  */
-static int password_read(char *buffer, apr_size_t size)
+static password_read_t password_read(char *buffer, apr_size_t size)
 {
-    apr_size_t len;
+    apr_size_t len = 0;
+    int c;
 
     if (isatty(STDIN_FILENO)) {
         apr_size_t got = size;
 
         return apr_password_get("Password: ", buffer, &got) == APR_SUCCESS
-               ? 0 : -1;
+               ? PASSWORD_READ_OK : PASSWORD_READ_NONE;
     }
-    if (fgets(buffer, (int)size, stdin) == NULL)
-        return -1;
-    len = strlen(buffer);
-    if (len > 0 && buffer[len - 1] != '\n' && !feof(stdin))
-        return -1;
-    while (len > 0 && (buffer[len - 1] == '\n' || buffer[len - 1] == '\r'))
-        buffer[--len] = '\0';
-    return 0;
+    while ((c = getchar()) != EOF && c != '\n') {
+        if (c == '\0')
+            return PASSWORD_READ_NUL;
+        if (len + 1 >= size)
+            return PASSWORD_READ_TOO_LONG;
+        buffer[len++] = (char)c;
+    }
+    if (c == EOF && len == 0)
+        return PASSWORD_READ_NONE;
+    while (len > 0 && buffer[len - 1] == '\r')
+        len--;
+    buffer[len] = '\0';
+    return PASSWORD_READ_OK;
 }
 
 /* Hashes password with bcrypt and a random salt into hash (64 bytes). */
@@ -386,7 +406,9 @@ static const char *password_check(const char *password)
     if (len == 0)
         return "the password is empty";
     if (len < PASSWORD_MIN)
-        return "the password is shorter than 8 characters";
+        return "the password is shorter than 8 bytes";
+    if (strspn(password, " \t") == len)
+        return "the password is only spaces";
     if (len > PASSWORD_MAX)
         return "the password is longer than 72 bytes, which is all that "
                "bcrypt uses";
@@ -410,16 +432,26 @@ static int command_user_add(int argc, const char *const *argv,
     path = arg_at(&args, 0);
     email = arg_at(&args, 1);
     if (!email_valid(email))
-        return usage_error(apr_psprintf(pool, "'%s' is not an email "
+        return usage_error(apr_psprintf(pool, "'%s' is not a valid email "
                                         "address", email));
 
     if (tenant_open(&db, path, 0, pool) != EXIT_OK)
         return EXIT_FAILED;
-    if (password_read(password, sizeof(password)) != 0) {
-        fail(path, "no password: write it as one line to standard input");
-        return EXIT_FAILED;
+    switch (password_read(password, sizeof(password))) {
+    case PASSWORD_READ_OK:
+        problem = password_check(password);
+        break;
+    case PASSWORD_READ_NONE:
+        problem = "no password: write it as one line to standard input";
+        break;
+    case PASSWORD_READ_TOO_LONG:
+        problem = "the password is longer than 72 bytes, which is all that "
+                  "bcrypt uses";
+        break;
+    default:
+        problem = "the password contains a NUL byte";
+        break;
     }
-    problem = password_check(password);
     if (problem == NULL && password_hash(hash, sizeof(hash), password)
                            != APR_SUCCESS)
         problem = "hashing the password failed";

@@ -47,6 +47,8 @@ sub writekit {
                                                 : (undef, @_);
     my ($in, $out, $err) = (gensym, gensym, gensym);
     my $pid = open3($in, $out, $err, "$top/build/writekit", @args);
+    # The CLI may stop reading early (a password that is too long).
+    local $SIG{PIPE} = 'IGNORE';
     print $in $stdin if defined $stdin;
     close $in;
     local $/;
