@@ -414,13 +414,14 @@ static const char *tenant_name(const wk_api_request_t *req)
     return req->db != NULL ? wk_db_path(req->db) : "-";
 }
 
-/* Logs a tenant's database failure once per request; never a secret. */
-static int database_failure(wk_api_request_t *req, const char *what,
-                            apr_status_t rv)
+int wk_api_database_error(wk_api_request_t *req, const char *what,
+                          const char *error)
 {
+    if (error == NULL)
+        error = sqlite3_errmsg(wk_db_handle(req->db));
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, req->r,
                   "WK00004: tenant %s: %s failed: %s", tenant_name(req),
-                  what, sqlite3_errmsg(wk_db_handle(req->db)));
+                  what, error);
     apr_table_setn(req->r->headers_out, "Retry-After", "5");
     return wk_api_error(req, HTTP_SERVICE_UNAVAILABLE, "database_error",
                         "The blog's database failed; try again shortly.");
@@ -452,7 +453,7 @@ static int authenticate(wk_api_request_t *req, int *sent)
         }
         *sent = 1;
         if (rv != APR_NOTFOUND)
-            return database_failure(req, "finding the author", rv);
+            return wk_api_database_error(req, "finding the author", NULL);
         return wk_api_error(req, HTTP_FORBIDDEN, "no_author",
                             apr_psprintf(r->pool, "The user %s has no author "
                                          "account on this blog.", r->user));
@@ -467,7 +468,7 @@ static int authenticate(wk_api_request_t *req, int *sent)
         req->session = NULL;
     else if (rv != APR_SUCCESS) {
         *sent = 1;
-        return database_failure(req, "looking up the session", rv);
+        return wk_api_database_error(req, "looking up the session", NULL);
     }
     return OK;
 }
@@ -547,12 +548,12 @@ static int sign_in(wk_api_request_t *req)
         return wk_api_error(req, HTTP_UNAUTHORIZED, "invalid_credentials",
                             "The email or the password is wrong.");
     if (rv != APR_SUCCESS)
-        return database_failure(req, "sign-in", rv);
+        return wk_api_database_error(req, "sign-in", NULL);
 
     rv = wk_session_create(&token, &session, req->db, user->id, lifetime,
                            r->request_time, &error, r->pool);
     if (rv != APR_SUCCESS)
-        return database_failure(req, "creating a session", rv);
+        return wk_api_database_error(req, "creating a session", error);
     set_session_cookie(req, token, lifetime);
     return wk_api_send_json(req, HTTP_OK, session_json(session, r->pool));
 }
@@ -567,7 +568,7 @@ static int sign_out(wk_api_request_t *req)
     if (token != NULL) {
         rv = wk_session_revoke(req->db, token, req->r->pool);
         if (rv != APR_SUCCESS)
-            return database_failure(req, "revoking a session", rv);
+            return wk_api_database_error(req, "revoking a session", NULL);
     }
     set_session_cookie(req, NULL, 0);
     return wk_api_send_empty(req, HTTP_NO_CONTENT);
@@ -614,6 +615,10 @@ static const struct {
     int public;
 } api_groups[] = {
     { "session", wk_api_session, 1 },
+    { "media", wk_api_media, 0 },
+    { "preview", wk_api_preview, 0 },
+    { "settings", wk_api_settings, 0 },
+    { "export", wk_api_export, 0 },
     { NULL, NULL, 0 }
 };
 

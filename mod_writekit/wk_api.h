@@ -86,6 +86,12 @@ int wk_api_field_string(wk_api_request_t *req, struct json_object *body,
 int wk_api_invalid_field(wk_api_request_t *req, const char *name,
                          const char *expected);
 
+/* Logs a failure of the tenant's database (WK00004, with the tenant and
+ * error, or SQLite's last message when error is NULL) and sends 503
+ * database_error with Retry-After; returns OK. */
+int wk_api_database_error(wk_api_request_t *req, const char *what,
+                          const char *error);
+
 /* Releases obj (may be NULL) when pool is cleared; returns obj. */
 struct json_object *wk_api_json_keep(apr_pool_t *pool,
                                      struct json_object *obj);

@@ -80,6 +80,11 @@ is($r->{json}{error}{code}, 'invalid_credentials',
 
 $r = api_call($client, 'GET', 'session');
 is($r->code, 401, 'no session before sign-in');
+for my $group (qw(settings media export)) {
+    $r = api_call($client, 'GET', $group);
+    is($r->code, 401, "$group needs a session");
+    is($r->{json}{error}{code}, 'unauthenticated', "$group 401 code");
+}
 is($r->{json}{error}{code}, 'unauthenticated', 'no session code');
 
 $r = api_sign_in($client, 'ann@example.test', 'correct horse battery');
@@ -105,6 +110,10 @@ my $intruder = api_client('studio-b.test');
 $intruder->{cookie} = $client->{cookie};
 $r = api_call($intruder, 'GET', 'session');
 is($r->code, 401, "another tenant's cookie gets 401");
+is(api_call($intruder, 'GET', 'settings')->code, 401,
+   "another tenant's cookie opens no settings");
+is(api_call($client, 'GET', 'settings')->code, 200,
+   'own cookie opens the settings');
 
 # CSRF: changes need the blog's own Origin or the session's token.
 my $other = api_client('studio-a.test');
@@ -277,6 +286,26 @@ $r = api_call($apache, 'POST', 'session',
                         password => 'unused password' });
 is($r->code, 404, 'no built-in sign-in in apache mode');
 is($r->{json}{error}{code}, 'builtin_auth_disabled', 'apache mode code');
+
+# The studio's directives are checked by configtest.
+my ($rc, $out) = configtest("WriteKitStudio /admin\nWriteKitStudioAuth apache\n"
+                            . "WriteKitMaxPostSize 2048\nWriteKitMaxUploadSize 4096\n"
+                            . "WriteKitSessionLifetime 60\n");
+is($rc, 0, 'valid studio directives pass configtest') or diag($out);
+my @cases = (
+    [ 'WriteKitStudio admin', qr/WriteKitStudio: invalid path 'admin'/ ],
+    [ 'WriteKitStudio /',     qr/WriteKitStudio: invalid path '\/'/ ],
+    [ 'WriteKitStudioAuth ldap', qr/WriteKitStudioAuth: invalid value 'ldap'; expected builtin or apache/ ],
+    [ 'WriteKitMaxPostSize 1MB', qr/WriteKitMaxPostSize: invalid value '1MB'/ ],
+    [ 'WriteKitMaxUploadSize 0', qr/WriteKitMaxUploadSize: invalid value '0'/ ],
+    [ 'WriteKitSessionLifetime -1', qr/WriteKitSessionLifetime: invalid value '-1'/ ],
+);
+for my $case (@cases) {
+    my ($line, $expected) = @$case;
+    ($rc, $out) = configtest($line);
+    isnt($rc, 0, "configtest rejects $line");
+    like($out, $expected, "message names $line") or diag($out);
+}
 
 no_unexpected_errors($mark, qr/WK00002: tenant .*broken\.db unavailable/,
                      qr/AH01618|AH01617/);

@@ -23,7 +23,7 @@ use Apache::TestConfig ();
 our @EXPORT = qw(writekit make_blog write_posts blog_get raw_request
                  log_mark log_errors_since no_unexpected_errors
                  tenant_dir server_port
-                 add_author api_client api_call api_sign_in);
+                 add_author api_client api_call api_sign_in configtest);
 
 my $top = "$FindBin::Bin/..";
 
@@ -124,6 +124,33 @@ sub raw_request {
     my $response = <$socket> // '';
     my ($code) = $response =~ m{^HTTP/1\.\d (\d{3})};
     return ($code // 0, $response);
+}
+
+# Runs `httpd -t` on a config that loads the built module, with body
+# after the common head; returns (exit status, output).
+sub configtest {
+    my ($body) = @_;
+    my $dir = tempdir(CLEANUP => 1);
+    my $httpd = Apache::Test::vars('httpd');
+    my $modules = `apxs -q LIBEXECDIR`;
+    chomp $modules;
+    mkdir "$dir/tenants";
+    open my $fh, '>', "$dir/httpd.conf" or die $!;
+    print $fh <<CONF;
+ServerRoot "$dir"
+Listen 127.0.0.1:1
+ServerName localhost
+ErrorLog /dev/null
+LoadModule mpm_event_module $modules/mod_mpm_event.so
+LoadModule authz_core_module $modules/mod_authz_core.so
+LoadModule writekit_module $top/build/mod_writekit.so
+WriteKitTheme $top/templates/default
+WriteKitTenantDir $dir/tenants
+$body
+CONF
+    close $fh;
+    my $out = `$httpd -t -f $dir/httpd.conf 2>&1`;
+    return ($? >> 8, $out);
 }
 
 # Adds an author to a tenant file with the writekit CLI.
