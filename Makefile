@@ -19,7 +19,8 @@ CORE_SRC = mod_writekit/wk_buf.c mod_writekit/wk_template.c \
            mod_writekit/wk_host.c mod_writekit/wk_view.c \
            mod_writekit/wk_import.c
 # The studio's core: sign-in, editing, sanitizer, times.
-CORE_SRC += mod_writekit/wk_auth.c mod_writekit/wk_timefmt.c mod_writekit/wk_sanitize.c
+CORE_SRC += mod_writekit/wk_auth.c mod_writekit/wk_timefmt.c \
+            mod_writekit/wk_sanitize.c mod_writekit/wk_edit.c
 # The studio's media: type detection, multipart bodies.
 CORE_SRC += mod_writekit/wk_media.c mod_writekit/wk_multipart.c
 CORE_OBJ = $(CORE_SRC:mod_writekit/%.c=$(BUILD)/core/%.o) $(BUILD)/core/wk_schema.o

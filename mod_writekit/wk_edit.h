@@ -15,9 +15,15 @@
 #include "wk_markdown.h"
 #include "wk_store.h"
 
-/* The fields a request sets; NULL (or set_published_at 0) leaves a field
- * as it is on update.  On create, title is required and the slug comes
- * from the title when slug is NULL or empty. */
+/*
+ * The fields a request sets; NULL (or set_published_at 0) leaves a field
+ * as it is on update.  On create, title is required, status defaults to
+ * draft, and the slug comes from the title when slug is NULL or empty.
+ * On update, an empty slug makes a new one from the title.  A given slug
+ * is normalized with wk_slugify() and made unique with -2, -3, ...  A
+ * published post without published_at gets now; a scheduled one must
+ * have it.
+ */
 typedef struct wk_post_fields {
     const char *title;
     const char *slug;
@@ -27,6 +33,7 @@ typedef struct wk_post_fields {
     int set_published_at;
     apr_time_t published_at;         /* UTC */
     apr_array_header_t *tags;        /* of const char *, or NULL */
+    const char *author;              /* on create only; NULL for none */
 } wk_post_fields_t;
 
 typedef struct wk_edit_options {
@@ -80,19 +87,33 @@ apr_status_t wk_post_update(wk_post_t **post, wk_db_t *db, apr_int64_t id,
 apr_status_t wk_post_get(wk_post_t **post, wk_db_t *db, apr_int64_t id,
                          apr_pool_t *pool);
 
+/* Deletes a post with its tag links, redirects and revisions, and tags
+ * that no post has any more; APR_NOTFOUND when there is no such post. */
 apr_status_t wk_post_delete(wk_db_t *db, apr_int64_t id, char **error,
                             apr_pool_t *pool);
 
-/* Lists posts for authors, newest change first; no html or source. */
+/*
+ * Lists posts for authors, newest change first, with tags but no html or
+ * source.  *total is the number that match before offset and limit.
+ * limit is clamped to 1-100 (20 when 0); title_search matches a
+ * substring, ignoring case for ASCII letters only (SQLite's LIKE).
+ */
 apr_status_t wk_post_list(apr_array_header_t **posts, int *total,
                           wk_db_t *db, const wk_post_query_t *query,
                           apr_pool_t *pool);
 
+/* Lists the kept revisions of a post (of wk_revision_t), newest first;
+ * APR_NOTFOUND when there is no such post. */
 apr_status_t wk_revision_list(apr_array_header_t **revisions, wk_db_t *db,
                               apr_int64_t post_id, apr_pool_t *pool);
 
-/* Makes an old revision the current version, as an update based on
- * base_revision (so it can conflict like any update). */
+/*
+ * Makes an old revision's title, slug, description, source and tags the
+ * current version, as an update based on base_revision (so it can
+ * conflict like any update).  Status and publish time stay as they are
+ * now, so restoring text never publishes or hides a post.  APR_NOTFOUND
+ * when the post or the revision does not exist.
+ */
 apr_status_t wk_revision_restore(wk_post_t **post, wk_db_t *db,
                                  apr_int64_t post_id, int revision,
                                  int base_revision,

@@ -225,10 +225,10 @@ static void urls_rewrite(cmark_node *doc, wk_url_rewrite_fn *rewrite,
  * over the memory budget ends.
  */
 static char *markdown_to_html(const char *source, apr_size_t len,
-                              wk_url_rewrite_fn *rewrite, void *baton,
-                              apr_pool_t *pool)
+                              int options, wk_url_rewrite_fn *rewrite,
+                              void *baton, apr_pool_t *pool)
 {
-    cmark_parser *parser = cmark_parser_new(MARKDOWN_OPTIONS);
+    cmark_parser *parser = cmark_parser_new(options);
     cmark_node *doc;
     char *html;
     int i;
@@ -237,6 +237,11 @@ static char *markdown_to_html(const char *source, apr_size_t len,
         cmark_syntax_extension *extension =
             cmark_find_syntax_extension(markdown_extensions[i]);
 
+        /* The tag filter would turn an allowed iframe into text; with
+         * raw HTML kept the caller's sanitizer does its work. */
+        if ((options & CMARK_OPT_UNSAFE)
+            && strcmp(markdown_extensions[i], "tagfilter") == 0)
+            continue;
         if (extension != NULL)
             cmark_parser_attach_syntax_extension(parser, extension);
     }
@@ -249,7 +254,7 @@ static char *markdown_to_html(const char *source, apr_size_t len,
 
     if (rewrite != NULL)
         urls_rewrite(doc, rewrite, baton, pool);
-    html = cmark_render_html(doc, MARKDOWN_OPTIONS,
+    html = cmark_render_html(doc, options,
                              cmark_parser_get_syntax_extensions(parser));
     cmark_node_free(doc);
     cmark_parser_free(parser);
@@ -278,7 +283,7 @@ static int write_all(int fd, const char *bytes, apr_size_t len)
  * held at fork() time.  Only rewrite allocates on the caller's pool.
  */
 static void child_run(int fd, const char *source, apr_size_t len,
-                      const wk_render_limits_t *limits,
+                      const wk_render_limits_t *limits, int options,
                       apr_size_t address_space, wk_url_rewrite_fn *rewrite,
                       void *baton, apr_pool_t *pool)
 {
@@ -290,7 +295,7 @@ static void child_run(int fd, const char *source, apr_size_t len,
     if (child_limits_apply(address_space, limits) != 0)
         _exit(CHILD_EXIT_LIMIT);
 
-    html = markdown_to_html(source, len, rewrite, baton, pool);
+    html = markdown_to_html(source, len, options, rewrite, baton, pool);
     if (html == NULL)
         _exit(CHILD_EXIT_PARSE);
 
@@ -473,12 +478,12 @@ static apr_status_t render_check(apr_size_t len,
     return APR_SUCCESS;
 }
 
-apr_status_t wk_markdown_render_rewrite(const char **html,
-                                        const char *source, apr_size_t len,
-                                        const wk_render_limits_t *limits,
-                                        wk_url_rewrite_fn *rewrite,
-                                        void *baton, char **error,
-                                        apr_pool_t *pool)
+/* Renders in a child process with cmark options; see the header. */
+static apr_status_t render_run(const char **html, const char *source,
+                               apr_size_t len,
+                               const wk_render_limits_t *limits, int options,
+                               wk_url_rewrite_fn *rewrite, void *baton,
+                               char **error, apr_pool_t *pool)
 {
     child_output_t out;
     apr_size_t address_space = 0;
@@ -522,8 +527,8 @@ apr_status_t wk_markdown_render_rewrite(const char **html,
     }
     if (pid == 0) {
         close(fds[0]);
-        child_run(fds[1], source, len, limits, address_space, rewrite,
-                  baton, pool);
+        child_run(fds[1], source, len, limits, options, address_space,
+                  rewrite, baton, pool);
     }
 
     close(fds[1]);
@@ -557,11 +562,32 @@ apr_status_t wk_markdown_render_rewrite(const char **html,
     return child_failure(status, rv == APR_TIMEUP, limits, error, pool);
 }
 
+apr_status_t wk_markdown_render_rewrite(const char **html,
+                                        const char *source, apr_size_t len,
+                                        const wk_render_limits_t *limits,
+                                        wk_url_rewrite_fn *rewrite,
+                                        void *baton, char **error,
+                                        apr_pool_t *pool)
+{
+    return render_run(html, source, len, limits, MARKDOWN_OPTIONS, rewrite,
+                      baton, error, pool);
+}
+
 apr_status_t wk_markdown_render(const char **html, const char *source,
                                 apr_size_t len,
                                 const wk_render_limits_t *limits,
                                 char **error, apr_pool_t *pool)
 {
-    return wk_markdown_render_rewrite(html, source, len, limits, NULL, NULL,
-                                      error, pool);
+    return render_run(html, source, len, limits, MARKDOWN_OPTIONS, NULL,
+                      NULL, error, pool);
+}
+
+apr_status_t wk_markdown_render_raw(const char **html, const char *source,
+                                    apr_size_t len,
+                                    const wk_render_limits_t *limits,
+                                    char **error, apr_pool_t *pool)
+{
+    return render_run(html, source, len, limits,
+                      MARKDOWN_OPTIONS | CMARK_OPT_UNSAFE, NULL, NULL, error,
+                      pool);
 }

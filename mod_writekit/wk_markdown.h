@@ -47,6 +47,16 @@ apr_status_t wk_markdown_render(const char **html, const char *source,
                                 char **error, apr_pool_t *pool);
 
 /*
+ * Like wk_markdown_render() but keeps raw HTML and leaves every URL as
+ * written (cmark-gfm's CMARK_OPT_UNSAFE, without the tag filter).  The
+ * result is NOT safe to serve: pass it through wk_html_sanitize() first.
+ */
+apr_status_t wk_markdown_render_raw(const char **html, const char *source,
+                                    apr_size_t len,
+                                    const wk_render_limits_t *limits,
+                                    char **error, apr_pool_t *pool);
+
+/*
  * Returns the URL to use in place of url, or NULL to keep it.  is_image
  * is nonzero for an image and zero for a link.  It runs in the render's
  * child process, so it must not change anything the caller later reads:

@@ -571,7 +571,8 @@ static void comment_skip(sanitizer_t *san)
 {
     const char *end;
 
-    if (san->len - san->pos >= 4 && memcmp(san->in + san->pos, "<!--", 4) == 0) {
+    if (san->len - san->pos >= 4
+        && memcmp(san->in + san->pos, "<!--", 4) == 0) {
         san->pos += 4;
         /* "<!-->" and "<!--->" are complete, empty comments. */
         if (san->pos < san->len && san->in[san->pos] == '>') {

@@ -458,10 +458,8 @@ static apr_status_t count_visible(int *total, wk_db_t *db,
     return rc == SQLITE_ROW ? APR_SUCCESS : WK_EDB;
 }
 
-/* Steps stmt to the end, collecting posts (with their tags) into *posts. */
-static apr_status_t collect_posts(apr_array_header_t **posts,
-                                  sqlite3_stmt *stmt, wk_db_t *db,
-                                  apr_pool_t *pool)
+apr_status_t wk_post_collect(apr_array_header_t **posts, sqlite3_stmt *stmt,
+                             wk_db_t *db, apr_pool_t *pool)
 {
     apr_array_header_t *list = apr_array_make(pool, 16, sizeof(wk_post_t *));
     int i, rc;
@@ -505,7 +503,7 @@ apr_status_t wk_post_list_visible(apr_array_header_t **posts, int *total,
     sqlite3_bind_int(stmt, 3, offset);
     if (tag_slug)
         sqlite3_bind_text(stmt, 4, tag_slug, -1, SQLITE_STATIC);
-    return collect_posts(posts, stmt, db, pool);
+    return wk_post_collect(posts, stmt, db, pool);
 }
 
 apr_status_t wk_post_list_feed(apr_array_header_t **posts, wk_db_t *db,
@@ -517,7 +515,7 @@ apr_status_t wk_post_list_feed(apr_array_header_t **posts, wk_db_t *db,
         return WK_EDB;
     sqlite3_bind_int64(stmt, 1, time_to_seconds(now));
     sqlite3_bind_int(stmt, 2, limit);
-    return collect_posts(posts, stmt, db, pool);
+    return wk_post_collect(posts, stmt, db, pool);
 }
 
 apr_status_t wk_tag_get(wk_tag_t **out, wk_db_t *db, const char *slug,
@@ -561,6 +559,15 @@ apr_status_t wk_redirect_lookup(const char **slug, wk_db_t *db,
     if (rc == SQLITE_ROW)
         return APR_SUCCESS;
     return rc == SQLITE_DONE ? APR_NOTFOUND : WK_EDB;
+}
+
+apr_status_t wk_post_find_moved(const char **slug, wk_db_t *db,
+                                const char *old_slug, apr_time_t now,
+                                apr_pool_t *pool)
+{
+    return wk_redirect_lookup(slug, db,
+                              apr_pstrcat(pool, "posts/", old_slug, NULL),
+                              now, pool);
 }
 
 apr_status_t wk_media_get(wk_media_t **out, wk_db_t *db, const char *path,

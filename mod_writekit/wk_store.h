@@ -64,6 +64,11 @@ sqlite3_stmt *wk_db_statement(wk_db_t *db, const char *sql, char **error,
 apr_status_t wk_db_step_done(wk_db_t *db, sqlite3_stmt *stmt, char **error,
                              apr_pool_t *pool);
 
+/* Runs one statement of literal SQL that returns no rows, kept by the
+ * connection like wk_db_prepare(). */
+apr_status_t wk_db_run(wk_db_t *db, const char *sql, char **error,
+                       apr_pool_t *pool);
+
 /* Returns the file's schema version (PRAGMA user_version). */
 int wk_db_version(wk_db_t *db);
 
@@ -128,6 +133,11 @@ typedef struct wk_post {
  * (source and tags stay NULL). */
 wk_post_t *wk_post_from_row(sqlite3_stmt *stmt, apr_pool_t *pool);
 
+/* Steps stmt (selecting WK_POST_COLUMNS or WK_POST_LIST_COLUMNS) to the
+ * end and returns its posts, each with its tags, in *posts. */
+apr_status_t wk_post_collect(apr_array_header_t **posts, sqlite3_stmt *stmt,
+                             wk_db_t *db, apr_pool_t *pool);
+
 /* Loads the tags of post into post->tags, ordered by name. */
 apr_status_t wk_post_load_tags(wk_post_t *post, wk_db_t *db,
                                apr_pool_t *pool);
@@ -165,6 +175,15 @@ apr_status_t wk_tag_get(wk_tag_t **tag, wk_db_t *db, const char *slug,
  */
 apr_status_t wk_redirect_lookup(const char **slug, wk_db_t *db,
                                 const char *path, apr_time_t now,
+                                apr_pool_t *pool);
+
+/*
+ * Finds where a post that was under old_slug moved: the visible post that
+ * the redirect "posts/OLD_SLUG" points to.  The reader calls it when
+ * /posts/OLD_SLUG is no visible post, to answer with a 301.
+ */
+apr_status_t wk_post_find_moved(const char **slug, wk_db_t *db,
+                                const char *old_slug, apr_time_t now,
                                 apr_pool_t *pool);
 
 typedef struct wk_media {
@@ -208,6 +227,18 @@ typedef struct wk_post_input {
 apr_status_t wk_post_upsert(apr_int64_t *id, int *created, wk_db_t *db,
                             const wk_post_input_t *input, char **error,
                             apr_pool_t *pool);
+
+/* Returns slug, or slug-2, slug-3, ... whichever no post but self has
+ * (self 0 for a new post). */
+apr_status_t wk_slug_unique(const char **unique, wk_db_t *db,
+                            const char *slug, apr_int64_t self, char **error,
+                            apr_pool_t *pool);
+
+/* Replaces the tags of post id with tags (const char * names; empty ones
+ * are skipped), creating tags that do not exist yet. */
+apr_status_t wk_post_set_tags(apr_int64_t id, wk_db_t *db,
+                              const apr_array_header_t *tags, char **error,
+                              apr_pool_t *pool);
 
 /* Makes a URL-safe slug from a title or a tag name; never empty. */
 const char *wk_slugify(const char *text, apr_pool_t *pool);

@@ -36,8 +36,8 @@ apr_status_t wk_db_step_done(wk_db_t *db, sqlite3_stmt *stmt, char **error,
     return WK_EDB;
 }
 
-static apr_status_t run_sql(wk_db_t *db, const char *sql, char **error,
-                            apr_pool_t *pool)
+apr_status_t wk_db_run(wk_db_t *db, const char *sql, char **error,
+                       apr_pool_t *pool)
 {
     sqlite3_stmt *stmt = wk_db_statement(db, sql, error, pool);
 
@@ -105,10 +105,8 @@ static const char *make_uid(apr_pool_t *pool)
                         b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-/* Returns slug, or slug-2, slug-3, ... whichever no other post has. */
-static apr_status_t unique_slug(const char **out, wk_db_t *db,
-                                const char *slug, apr_int64_t self,
-                                char **error, apr_pool_t *pool)
+apr_status_t wk_slug_unique(const char **out, wk_db_t *db, const char *slug,
+                            apr_int64_t self, char **error, apr_pool_t *pool)
 {
     sqlite3_stmt *stmt = wk_db_statement(db, "SELECT 1 FROM posts"
                                          " WHERE slug = ?1 AND id <> ?2",
@@ -224,9 +222,9 @@ static apr_status_t post_update(apr_int64_t id, wk_db_t *db,
     return wk_db_step_done(db, stmt, error, pool);
 }
 
-static apr_status_t post_set_tags(apr_int64_t id, wk_db_t *db,
-                                  const apr_array_header_t *tags,
-                                  char **error, apr_pool_t *pool)
+apr_status_t wk_post_set_tags(apr_int64_t id, wk_db_t *db,
+                              const apr_array_header_t *tags, char **error,
+                              apr_pool_t *pool)
 {
     sqlite3_stmt *clear, *add_tag, *link;
     apr_status_t rv;
@@ -339,13 +337,13 @@ apr_status_t wk_post_upsert(apr_int64_t *id, int *created, wk_db_t *db,
     rv = post_input_check(in, error, pool);
     if (rv != APR_SUCCESS)
         return rv;
-    rv = run_sql(db, "SAVEPOINT post_upsert", error, pool);
+    rv = wk_db_run(db, "SAVEPOINT post_upsert", error, pool);
     if (rv != APR_SUCCESS)
         return rv;
 
     rv = find_by_import_key(id, db, in->import_key, error, pool);
     if (rv == APR_SUCCESS)
-        rv = unique_slug(&slug, db, wk_slugify(in->slug && *in->slug
+        rv = wk_slug_unique(&slug, db, wk_slugify(in->slug && *in->slug
                                                ? in->slug : in->title, pool),
                          *id, error, pool);
     if (rv == APR_SUCCESS) {
@@ -356,18 +354,18 @@ apr_status_t wk_post_upsert(apr_int64_t *id, int *created, wk_db_t *db,
             rv = post_update(*id, db, in, slug, error, pool);
     }
     if (rv == APR_SUCCESS)
-        rv = post_set_tags(*id, db, in->tags, error, pool);
+        rv = wk_post_set_tags(*id, db, in->tags, error, pool);
     if (rv == APR_SUCCESS)
         rv = post_set_redirects(*id, db, in->aliases, error, pool);
 
     if (rv != APR_SUCCESS) {
         char *ignored;
 
-        run_sql(db, "ROLLBACK TO post_upsert", &ignored, pool);
-        run_sql(db, "RELEASE post_upsert", &ignored, pool);
+        wk_db_run(db, "ROLLBACK TO post_upsert", &ignored, pool);
+        wk_db_run(db, "RELEASE post_upsert", &ignored, pool);
         return rv;
     }
-    return run_sql(db, "RELEASE post_upsert", error, pool);
+    return wk_db_run(db, "RELEASE post_upsert", error, pool);
 }
 
 apr_status_t wk_media_put(wk_db_t *db, const wk_media_t *media,
