@@ -257,6 +257,12 @@ static apr_status_t db_check_version(wk_db_t *db, int flags, char **error,
                               db->path);
         return WK_ECORRUPT;
     }
+    if (version == 0 && !(flags & WK_DB_CREATE)) {
+        *error = apr_psprintf(pool, "%s: an empty database, not a WriteKit "
+                              "tenant file; create one with 'writekit init'",
+                              db->path);
+        return WK_ECORRUPT;
+    }
     if (version < ours) {
         if (!(flags & WK_DB_MIGRATE)) {
             *error = apr_psprintf(pool, "%s: schema version %d is older than "
@@ -283,13 +289,22 @@ apr_status_t wk_db_open(wk_db_t **out, const char *path, int flags,
 
     /* Stat first, so a missing file gets its own status and is never
      * created by accident. */
-    rv = apr_stat(&finfo, path, APR_FINFO_TYPE, pool);
+    rv = apr_stat(&finfo, path, APR_FINFO_TYPE | APR_FINFO_SIZE, pool);
     if (rv != APR_SUCCESS && !(flags & WK_DB_CREATE)) {
         *error = apr_psprintf(pool, "%s: no such tenant file", path);
         return APR_STATUS_IS_ENOENT(rv) ? APR_ENOENT : rv;
     }
     if (rv == APR_SUCCESS && finfo.filetype != APR_REG) {
         *error = apr_psprintf(pool, "%s: not a regular file", path);
+        return WK_ECORRUPT;
+    }
+
+    /* SQLite would take an empty file for a new database and write to
+     * it; only init may turn an empty file into a tenant. */
+    if (rv == APR_SUCCESS && finfo.size == 0 && !(flags & WK_DB_CREATE)) {
+        *error = apr_psprintf(pool, "%s: an empty file, not a WriteKit "
+                              "tenant file; create one with 'writekit init'",
+                              path);
         return WK_ECORRUPT;
     }
     if (flags & WK_DB_CREATE)

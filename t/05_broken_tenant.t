@@ -36,6 +36,14 @@ like($errors[0] // '', qr/broken\.db/, 'log names the tenant file');
 ok(scalar(@errors) <= 2, 'fault logged once per process, not per request')
     or diag(scalar(@errors) . " lines");
 
+# An empty file is no blog, and a request leaves it empty
+unlink $file, "$file-wal", "$file-shm";
+open $fh, '>', $file or die "$file: $!";
+close $fh;
+chmod 0666, $file;
+is(blog_get('broken.test', '/')->code, 503, 'empty tenant file gets 503');
+is(-s $file, 0, 'empty tenant file left empty');
+
 # A truncated SQLite file (header kept, pages gone)
 make_blog('broken.db', title => 'Soon broken', posts => {
     'b.md' => "+++\ntitle = \"B\"\ndate = 2024-01-02\n+++\nB.\n",

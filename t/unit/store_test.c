@@ -64,6 +64,13 @@ static void test_open_errors(apr_pool_t *pool)
     ok(rv == APR_ENOENT, "missing file is ENOENT");
     ok(access(missing, F_OK) != 0, "missing file is not created");
 
+    write_file(tmp_path("empty.db", pool), "");
+    rv = wk_db_open(&db, tmp_path("empty.db", pool), WK_DB_MIGRATE, &error,
+                    pool);
+    ok(rv == WK_ECORRUPT, "empty file is WK_ECORRUPT (%s)", error);
+    ok(access(tmp_path("empty.db-wal", pool), F_OK) != 0,
+       "empty file gets no WAL file");
+
     write_file(garbage, "this is not an SQLite database, just some text"
                " long enough to fill a header page............\n");
     rv = wk_db_open(&db, garbage, WK_DB_MIGRATE, &error, pool);
