@@ -28,7 +28,7 @@ CORE_LIB = $(BUILD)/libwkcore.a
 
 GLUE_SRC = mod_writekit/mod_writekit.c mod_writekit/wk_config.c
 # The studio API: framework, sessions and posts.
-GLUE_SRC += mod_writekit/wk_api.c
+GLUE_SRC += mod_writekit/wk_api.c mod_writekit/wk_api_posts.c
 # The studio API: media, preview, settings and export.
 GLUE_SRC += mod_writekit/wk_api_media.c mod_writekit/wk_api_site.c
 MODULE   = $(BUILD)/mod_writekit.so

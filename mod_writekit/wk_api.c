@@ -171,11 +171,16 @@ static int only_space(const char *text, apr_size_t len)
 static struct json_object *parse_object(const wk_buf_t *text,
                                         const char **error, apr_pool_t *pool)
 {
-    struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+    struct json_tokener *tok;
     struct json_object *obj;
     enum json_tokener_error status;
     size_t end;
 
+    if (only_space(text->data, text->len)) {
+        *error = "the body is empty";
+        return NULL;
+    }
+    tok = json_tokener_new_ex(JSON_MAX_DEPTH);
     if (tok == NULL) {
         *error = "out of memory";
         return NULL;
@@ -615,6 +620,8 @@ static const struct {
     int public;
 } api_groups[] = {
     { "session", wk_api_session, 1 },
+    { "posts", wk_api_posts, 0 },
+    { "tags", wk_api_posts, 0 },
     { "media", wk_api_media, 0 },
     { "preview", wk_api_preview, 0 },
     { "settings", wk_api_settings, 0 },

@@ -169,6 +169,7 @@ my @bad = (
     [ raw => '["email"]',                    400, 'invalid_json', 'array body' ],
     [ raw => '"just a string"',              400, 'invalid_json', 'string body' ],
     [ raw => '',                             400, 'invalid_json', 'empty body' ],
+    [ raw => "  \n",                          400, 'invalid_json', 'blank body' ],
     [ raw => "{\"email\": \"\xff\xfe\"}",    400, 'invalid_json', 'invalid UTF-8' ],
     [ raw => ('[' x 100) . (']' x 100),      400, 'invalid_json', 'deep nesting' ],
     [ raw => "{'email': 'a'}",               400, 'invalid_json', 'single quotes' ],
@@ -183,6 +184,8 @@ for my $case (@bad) {
     is($r->code, $code, "$name gets $code");
     is($r->{json}{error}{code}, $error, "$name error code");
 }
+$r = api_call($fresh, 'POST', 'session', raw => '');
+like($r->{json}{error}{message}, qr/body is empty/, 'empty body message');
 $r = api_call($fresh, 'POST', 'session', json => { email => 7, password => 'x' });
 is($r->{json}{field}, 'email', 'invalid_field names the field');
 $r = api_call($fresh, 'POST', 'session', raw => '{}', type => 'text/plain');
