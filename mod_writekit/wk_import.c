@@ -80,6 +80,7 @@ static void import_report(import_run_t *run, const char *path,
     switch (outcome) {
     case WK_IMPORT_CREATED: run->counts->created++; break;
     case WK_IMPORT_UPDATED: run->counts->updated++; break;
+    case WK_IMPORT_UNCHANGED: run->counts->unchanged++; break;
     case WK_IMPORT_STORED: run->counts->stored++; break;
     case WK_IMPORT_IGNORED: run->counts->ignored++; break;
     case WK_IMPORT_FAILED: run->counts->failed++; break;
@@ -776,7 +777,7 @@ static void post_import(import_run_t *run, const import_file_t *file,
     char *text, *error;
     apr_size_t size;
     apr_int64_t id;
-    int created;
+    int outcome;
 
     if (is_section_index(file->path)) {
         import_skip(run, file->path, WK_IMPORT_IGNORED, "section index",
@@ -819,16 +820,19 @@ static void post_import(import_run_t *run, const import_file_t *file,
     }
     fields.input.html = html;
 
-    if (wk_post_upsert(&id, &created, run->db, &fields.input, &error, pool)
+    if (wk_post_upsert(&id, &outcome, run->db, &fields.input, &error, pool)
         != APR_SUCCESS) {
         json_object_put(meta);
         import_skip(run, file->path, WK_IMPORT_FAILED, error, pool);
         return;
     }
     json_object_put(meta);
-    import_report(run, file->path,
-                  created ? WK_IMPORT_CREATED : WK_IMPORT_UPDATED,
-                  created ? "imported" : "updated");
+    if (outcome == WK_UPSERT_CREATED)
+        import_report(run, file->path, WK_IMPORT_CREATED, "imported");
+    else if (outcome == WK_UPSERT_UPDATED)
+        import_report(run, file->path, WK_IMPORT_UPDATED, "updated");
+    else
+        import_report(run, file->path, WK_IMPORT_UNCHANGED, "unchanged");
 }
 
 /* Runs one kind of file through handler, each on its own subpool. */

@@ -17,6 +17,7 @@
 typedef enum wk_import_outcome {
     WK_IMPORT_CREATED,  /* a new post: "imported" */
     WK_IMPORT_UPDATED,  /* a post imported before: "updated" */
+    WK_IMPORT_UNCHANGED, /* a post imported before, the same: "unchanged" */
     WK_IMPORT_STORED,   /* an image stored as media: "stored" */
     WK_IMPORT_IGNORED,  /* not meant to be imported, e.g. a section index */
     WK_IMPORT_FAILED    /* skipped because of an error in this file */
@@ -45,6 +46,7 @@ typedef struct wk_import_options {
 typedef struct wk_import_counts {
     int created;
     int updated;
+    int unchanged;
     int stored;
     int ignored;
     int failed;

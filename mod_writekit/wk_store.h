@@ -218,13 +218,20 @@ typedef struct wk_post_input {
     const char *import_key;       /* NULL unless imported */
 } wk_post_input_t;
 
+/* What wk_post_upsert() did. */
+#define WK_UPSERT_UPDATED   0
+#define WK_UPSERT_CREATED   1
+#define WK_UPSERT_UNCHANGED 2   /* same fields, tags and redirects */
+
 /*
  * Creates a post, or updates the one with the same import_key, setting
- * its tags and redirects.  *created tells which.  When the slug is taken
+ * its tags and redirects.  *outcome is one of WK_UPSERT_*; a post whose
+ * fields, tags and redirects all match is left alone, so its revision
+ * and update time do not move.  When the slug is taken
  * by another post a suffix -2, -3, ... makes it unique.  Runs inside the
  * caller's transaction if one is open.
  */
-apr_status_t wk_post_upsert(apr_int64_t *id, int *created, wk_db_t *db,
+apr_status_t wk_post_upsert(apr_int64_t *id, int *outcome, wk_db_t *db,
                             const wk_post_input_t *input, char **error,
                             apr_pool_t *pool);
 

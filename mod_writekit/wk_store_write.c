@@ -5,6 +5,7 @@
  * Each write that touches several rows runs inside a savepoint, so it is
  * atomic on its own and also nests inside a caller's transaction.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <apr_general.h>
@@ -327,7 +328,96 @@ static apr_status_t post_input_check(const wk_post_input_t *in,
     return WK_EINVAL;
 }
 
-apr_status_t wk_post_upsert(apr_int64_t *id, int *created, wk_db_t *db,
+static int string_compare(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Returns the strings of items, or their tag slugs or redirect keys,
+ * sorted, without duplicates and joined by newlines. */
+static const char *sorted_join(const apr_array_header_t *items, int as_tags,
+                               apr_pool_t *pool)
+{
+    apr_array_header_t *keys = apr_array_make(pool, 8, sizeof(char *));
+    wk_buf_t *out = wk_buf_make(pool, 256);
+    int i;
+
+    for (i = 0; items && i < items->nelts; i++) {
+        const char *item = APR_ARRAY_IDX(items, i, const char *);
+        const char *key;
+
+        if (item == NULL || *item == '\0')
+            continue;
+        key = as_tags ? wk_slugify(item, pool) : redirect_key(item, pool);
+        if (*key != '\0')
+            APR_ARRAY_PUSH(keys, const char *) = key;
+    }
+    qsort(keys->elts, (size_t)keys->nelts, sizeof(char *), string_compare);
+    for (i = 0; i < keys->nelts; i++) {
+        const char *key = APR_ARRAY_IDX(keys, i, const char *);
+
+        if (i > 0 && strcmp(key, APR_ARRAY_IDX(keys, i - 1, char *)) == 0)
+            continue;
+        if (out->len > 0)
+            wk_buf_puts(out, "\n");
+        wk_buf_puts(out, key);
+    }
+    return out->data;
+}
+
+/* Returns the one text column of the first row of sql bound to id. */
+static const char *query_text(wk_db_t *db, const char *sql, apr_int64_t id,
+                              apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt = wk_db_prepare(db, sql);
+    const char *text = NULL;
+
+    if (stmt == NULL)
+        return NULL;
+    sqlite3_bind_int64(stmt, 1, id);
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
+        text = apr_pstrdup(pool, (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_reset(stmt);
+    return text ? text : "";
+}
+
+/* Returns 1 when post id already has exactly these fields, tags and
+ * redirects, so an update would change nothing but its revision. */
+static int post_unchanged(apr_int64_t id, wk_db_t *db,
+                          const wk_post_input_t *in, const char *slug,
+                          apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt = wk_db_prepare(db,
+        "SELECT 1 FROM posts WHERE id = ?12 AND slug = ?1 AND title = ?2"
+        " AND description = ?3 AND author = ?4 AND source = ?5"
+        " AND source_format = ?6 AND html = ?7 AND status = ?8"
+        " AND published_at IS ?9");
+    int same;
+
+    if (stmt == NULL)
+        return 0;
+    /* bind_post_fields() also binds ?10 and ?11, which this statement
+     * does not use; SQLite ignores those bindings. */
+    bind_post_fields(stmt, in, slug);
+    sqlite3_bind_int64(stmt, 12, id);
+    same = sqlite3_step(stmt) == SQLITE_ROW;
+    sqlite3_reset(stmt);
+    if (!same)
+        return 0;
+
+    return strcmp(query_text(db, "SELECT group_concat(slug, char(10)) FROM"
+                             " (SELECT t.slug FROM post_tags pt JOIN tags t"
+                             " ON t.id = pt.tag_id WHERE pt.post_id = ?1"
+                             " ORDER BY t.slug)", id, pool),
+                  sorted_join(in->tags, 1, pool)) == 0
+           && strcmp(query_text(db, "SELECT group_concat(path, char(10))"
+                                " FROM (SELECT path FROM redirects"
+                                " WHERE post_id = ?1 ORDER BY path)", id,
+                                pool),
+                     sorted_join(in->aliases, 0, pool)) == 0;
+}
+
+apr_status_t wk_post_upsert(apr_int64_t *id, int *outcome, wk_db_t *db,
                             const wk_post_input_t *in, char **error,
                             apr_pool_t *pool)
 {
@@ -346,9 +436,14 @@ apr_status_t wk_post_upsert(apr_int64_t *id, int *created, wk_db_t *db,
         rv = wk_slug_unique(&slug, db, wk_slugify(in->slug && *in->slug
                                                ? in->slug : in->title, pool),
                          *id, error, pool);
+    if (rv == APR_SUCCESS && *id != 0 && post_unchanged(*id, db, in, slug,
+                                                        pool)) {
+        *outcome = WK_UPSERT_UNCHANGED;
+        return wk_db_run(db, "RELEASE post_upsert", error, pool);
+    }
     if (rv == APR_SUCCESS) {
-        *created = *id == 0;
-        if (*created)
+        *outcome = *id == 0 ? WK_UPSERT_CREATED : WK_UPSERT_UPDATED;
+        if (*id == 0)
             rv = post_insert(id, db, in, slug, error, pool);
         else
             rv = post_update(*id, db, in, slug, error, pool);

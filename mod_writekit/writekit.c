@@ -548,8 +548,9 @@ static int command_import(int argc, const char *const *argv,
         return EXIT_FAILED;
     }
     wk_db_close(db);
-    printf("%s: %d imported, %d updated, %d images stored, %d ignored, "
-           "%d failed\n", path, counts.created, counts.updated,
+    printf("%s: %d imported, %d updated, %d unchanged, %d images stored, "
+           "%d ignored, %d failed\n", path, counts.created, counts.updated,
+           counts.unchanged,
            counts.stored, counts.ignored, counts.failed);
     return counts.failed > 0 ? EXIT_FAILED : EXIT_OK;
 }

@@ -164,6 +164,7 @@ writekit('import', tenant_dir() . '/beta.db',
 my $feed3 = blog_get('beta.test', '/feed.atom')->content;
 my @ids3 = $feed3 =~ m{<id>(urn:uuid:[^<]+)</id>}g;
 is_deeply(\@ids3, \@ids, 'entry ids stable across re-import');
+is($feed3, $feed1->content, 'feed unchanged by a re-import of the same post');
 
 no_unexpected_errors($mark);
 done_testing();

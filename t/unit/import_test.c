@@ -287,9 +287,17 @@ static void test_reimport(const char *root)
     counts = import_run(root);
     ok(counts.created == 0, "second import creates none (%d)",
        counts.created);
-    ok(counts.updated == 7, "second import updates 7 (%d)", counts.updated);
+    ok(counts.updated == 1, "second import updates the edited post (%d)",
+       counts.updated);
+    ok(counts.unchanged == 6, "second import leaves 6 unchanged (%d)",
+       counts.unchanged);
     is_str(reported_message("toml-post.md"), "updated",
            "edited post reported as updated");
+    is_str(reported_message("yaml-post.md"), "unchanged",
+           "untouched post reported as unchanged");
+    is_str(query("SELECT revision FROM posts"
+                 " WHERE import_key GLOB '*/yaml-post.md'"),
+           "1", "untouched post keeps its revision");
     is_str(query("SELECT count(*), count(DISTINCT import_key) FROM posts"),
            "7|7", "no duplicate posts");
     is_str(query("SELECT count(*) FROM media"), "1", "no duplicate media");

@@ -111,10 +111,22 @@ static void test_posts(apr_pool_t *pool)
     in.import_key = "hello.md";
     ok(wk_post_upsert(&id, &created, db, &in, &error, pool) == APR_SUCCESS,
        "insert published post");
-    ok(created, "first upsert creates");
+    ok(created == WK_UPSERT_CREATED, "first upsert creates");
     ok(wk_post_upsert(&id2, &created, db, &in, &error, pool) == APR_SUCCESS,
        "upsert same import key");
-    ok(!created && id2 == id, "second upsert updates the same post");
+    ok(created == WK_UPSERT_UNCHANGED && id2 == id,
+       "same input leaves the post unchanged");
+    in.description = "Now with a description";
+    ok(wk_post_upsert(&id2, &created, db, &in, &error, pool) == APR_SUCCESS,
+       "upsert changed input");
+    ok(created == WK_UPSERT_UPDATED && id2 == id,
+       "changed input updates the same post");
+    APR_ARRAY_PUSH(in.tags, const char *) = "Second tag";
+    ok(wk_post_upsert(&id2, &created, db, &in, &error, pool) == APR_SUCCESS
+       && created == WK_UPSERT_UPDATED, "new tag alone updates the post");
+    in.tags->nelts = 1;
+    ok(wk_post_upsert(&id2, &created, db, &in, &error, pool) == APR_SUCCESS
+       && created == WK_UPSERT_UPDATED, "removed tag alone updates the post");
     ok(wk_post_upsert(&id2, &created, db, &draft, &error, pool)
        == APR_SUCCESS, "insert draft");
     ok(wk_post_upsert(&id2, &created, db, &later, &error, pool)
