@@ -17,8 +17,10 @@
 #include <apr_lib.h>
 #include <apr_random.h>
 
+#include "wk_auth.h"
 #include "wk_frontmatter.h"
 #include "wk_import.h"
+#include "wk_media.h"
 
 /* Room for front matter on top of the markdown size limit. */
 #define IMPORT_FRONT_MATTER_MAX (64 * 1024)
@@ -245,70 +247,6 @@ static apr_status_t file_read(char **data, apr_size_t *size,
 /* Media                                                                   */
 /* ---------------------------------------------------------------------- */
 
-/* Returns nonzero when the ISO BMFF ftyp box at the start of data lists
- * the AVIF brand avif or avis, as major or as a compatible brand. */
-static int is_avif(const unsigned char *data, apr_size_t size)
-{
-    apr_size_t box, at;
-
-    if (size < 16 || memcmp(data + 4, "ftyp", 4) != 0)
-        return 0;
-    box = ((apr_size_t)data[0] << 24) | ((apr_size_t)data[1] << 16)
-          | ((apr_size_t)data[2] << 8) | data[3];
-    if (box > size)
-        box = size;
-    for (at = 8; at + 4 <= box; at += 4) {
-        if (at == 12)
-            continue;  /* the minor version, not a brand */
-        if (memcmp(data + at, "avif", 4) == 0
-            || memcmp(data + at, "avis", 4) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-/*
- * Returns the content type of an image from its first bytes, or from the
- * extension for SVG, which is text with no fixed signature.  Returns NULL
- * when the bytes match no format that the importer takes.
- */
-static const char *media_type_detect(const unsigned char *data,
-                                     apr_size_t size, const char *ext)
-{
-    if (strcmp(ext, "svg") == 0)
-        return "image/svg+xml";
-    if (size >= 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0)
-        return "image/png";
-    if (size >= 3 && memcmp(data, "\xFF\xD8\xFF", 3) == 0)
-        return "image/jpeg";
-    if (size >= 6 && (memcmp(data, "GIF87a", 6) == 0
-                      || memcmp(data, "GIF89a", 6) == 0))
-        return "image/gif";
-    if (size >= 12 && memcmp(data, "RIFF", 4) == 0
-        && memcmp(data + 8, "WEBP", 4) == 0)
-        return "image/webp";
-    if (is_avif(data, size))
-        return "image/avif";
-    return NULL;
-}
-
-/* Returns the SHA-256 of data as 64 lowercase hex digits. */
-static const char *sha256_hex(const void *data, apr_size_t size,
-                              apr_pool_t *pool)
-{
-    apr_crypto_hash_t *hash = apr_crypto_sha256_new(pool);
-    unsigned char digest[32];
-    char *hex = apr_palloc(pool, sizeof(digest) * 2 + 1);
-    apr_size_t i;
-
-    hash->init(hash);
-    hash->add(hash, data, size);
-    hash->finish(hash, digest);
-    for (i = 0; i < sizeof(digest); i++)
-        apr_snprintf(hex + i * 2, 3, "%02x", digest[i]);
-    return hex;
-}
-
 /*
  * Stores one image under its relative path.  SVG files can carry scripts,
  * which is why the media handler in mod_writekit.c serves them with a
@@ -332,14 +270,15 @@ static void media_import(import_run_t *run, const import_file_t *file,
     media.path = file->path;
     media.data = data;
     media.size = size;
-    media.content_type = media_type_detect((const unsigned char *)data, size,
-                                           name_extension(file->path, pool));
+    /* The type comes from the bytes, as for uploads, so a script named
+     * .png is never stored as an image. */
+    media.content_type = wk_media_detect(data, size);
     if (media.content_type == NULL) {
         import_skip(run, file->path, WK_IMPORT_FAILED, "the bytes are not a "
-                    "PNG, JPEG, GIF, WebP or AVIF image", pool);
+                    "PNG, JPEG, GIF, WebP, AVIF or SVG image", pool);
         return;
     }
-    media.sha256 = sha256_hex(data, size, pool);
+    media.sha256 = wk_sha256_hex(data, size, pool);
     media.created_at = apr_time_now();
 
     if (wk_media_put(run->db, &media, &error, pool) != APR_SUCCESS) {

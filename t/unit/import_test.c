@@ -200,7 +200,7 @@ static void test_first_import(const char *root)
     is_str(reported_message("no-front-matter.md"), "skipped: missing title",
            "file without front matter reported");
     is_str(reported_message("2024-06-01-pics/fake.png"), "skipped: the bytes "
-           "are not a PNG, JPEG, GIF, WebP or AVIF image",
+           "are not a PNG, JPEG, GIF, WebP, AVIF or SVG image",
            "fake image reported");
     is_str(reported_message("_index.md"), "skipped: section index",
            "section index reported");
