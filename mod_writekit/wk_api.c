@@ -261,6 +261,8 @@ static const char *authority_port(const char *authority, const char *scheme,
 /*
  * Compares an Origin header with the request's own origin: the scheme of
  * the connection and the Host header, ports made explicit on both sides.
+ * NOTE: behind a reverse proxy the Host header must be the one the
+ * browser sent (ProxyPreserveHost On), or every change gets 403.
  */
 static int origin_matches(request_rec *r, const char *origin)
 {
@@ -367,8 +369,13 @@ int wk_api_field_string(wk_api_request_t *req, struct json_object *body,
         wk_api_invalid_field(req, name, "a string");
         return 0;
     }
-    *value = apr_pstrmemdup(req->r->pool, json_object_get_string(member),
-                            (apr_size_t)json_object_get_string_len(member));
+    /* A \u0000 would cut the C string short and lose the rest. */
+    if (strlen(json_object_get_string(member))
+        != (size_t)json_object_get_string_len(member)) {
+        wk_api_invalid_field(req, name, "a string without NUL characters");
+        return 0;
+    }
+    *value = apr_pstrdup(req->r->pool, json_object_get_string(member));
     return 1;
 }
 

@@ -167,7 +167,9 @@ static int read_tags(wk_api_request_t *req, struct json_object *body,
     for (i = 0; i < n; i++) {
         struct json_object *item = json_object_array_get_idx(member, i);
 
-        if (!json_object_is_type(item, json_type_string)) {
+        if (!json_object_is_type(item, json_type_string)
+            || strlen(json_object_get_string(item))
+               != (size_t)json_object_get_string_len(item)) {
             wk_api_invalid_field(req, "tags", "an array of strings");
             return 0;
         }
@@ -439,11 +441,27 @@ static int update_post(wk_api_request_t *req, apr_int64_t id)
     return send_post(req, HTTP_OK, post);
 }
 
+/* Deletes a post; with If-Match, only while the post is at that
+ * revision.
+ * NOTE: the revision check and the delete are two statements, so a save
+ * that lands between them is deleted too. */
 static int delete_post(wk_api_request_t *req, apr_int64_t id)
 {
+    wk_post_t *post;
     char *error = NULL;
-    apr_status_t rv = wk_post_delete(req->db, id, &error, req->r->pool);
+    int base, if_match;
+    apr_status_t rv;
 
+    if (apr_table_get(req->r->headers_in, "If-Match") != NULL) {
+        if (!base_revision(req, 0, &base, &if_match))
+            return OK;
+        rv = wk_post_get(&post, req->db, id, req->r->pool);
+        if (rv != APR_SUCCESS)
+            return edit_failed(req, rv, NULL, "loading a post");
+        if (post->revision != base)
+            return conflict(req, post, base, if_match);
+    }
+    rv = wk_post_delete(req->db, id, &error, req->r->pool);
     if (rv != APR_SUCCESS)
         return edit_failed(req, rv, error, "deleting a post");
     return wk_api_send_empty(req, HTTP_NO_CONTENT);

@@ -90,6 +90,8 @@ my @bad = (
     [ { title => 'x', published_at => 17 }, 422, 'invalid_field',
       'published_at', 'number time' ],
     [ { source => 'no title' },          422, 'invalid_field', 'title', 'missing title' ],
+    [ { title => "cut\x{0}here" },        422, 'invalid_field', 'title', 'NUL in title' ],
+    [ { title => 'x', tags => ["a\x{0}b"] }, 422, 'invalid_field', 'tags', 'NUL in tag' ],
 );
 for my $case (@bad) {
     my ($body, $code, $error, $field, $name) = @$case;
@@ -258,6 +260,12 @@ my %count = map { $_->{name} => $_->{count} } @{ $r->{json}{tags} };
 is($count{Rust}, 1, 'tag count');
 
 # Delete
+$r = api_call($client, 'DELETE', "posts/$id",
+              headers => { 'If-Match' => '"rev-1"' });
+is($r->code, 412, 'delete with a stale If-Match gets 412');
+is($r->{json}{post}{revision}, 4, 'stale delete sends the current post');
+is(api_call($client, 'GET', "posts/$id")->code, 200,
+   'stale delete kept the post');
 $r = api_call($client, 'DELETE', "posts/$id");
 is($r->code, 204, 'delete gets 204');
 is(api_call($client, 'GET', "posts/$id")->code, 404, 'deleted post is gone');
