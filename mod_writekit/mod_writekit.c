@@ -22,6 +22,7 @@
 #include "mod_writekit.h"
 #include "wk_api.h"
 #include "wk_host.h"
+#include "wk_markdown.h"
 #include "wk_view.h"
 
 #define WK_HANDLER "writekit"
@@ -394,6 +395,31 @@ static int serve_list(request_rec *r, const wk_site_t *site, wk_db_t *db,
                      newest_of(posts, site->settings->changed_at));
 }
 
+/* Sends a permanent redirect to the post with slug. */
+static int send_post_redirect(request_rec *r, const wk_site_t *site,
+                              const char *slug)
+{
+    wk_buf_t *url = wk_buf_make(r->pool, 256);
+
+    wk_buf_puts(url, site->link_root);
+    wk_buf_puts(url, "posts/");
+    wk_url_encode_path(url, slug);
+    apr_table_setn(r->headers_out, "Location", url->data);
+    return HTTP_MOVED_PERMANENTLY;
+}
+
+/* Redirects /posts/OLD to the post that had that slug, or sends 404. */
+static int send_moved_or_not_found(request_rec *r, const wk_site_t *site,
+                                   wk_db_t *db, const char *old_slug)
+{
+    const char *slug;
+
+    if (wk_post_find_moved(&slug, db, old_slug, r->request_time, r->pool)
+        != APR_SUCCESS)
+        return send_not_found(r, site);
+    return send_post_redirect(r, site, slug);
+}
+
 static int serve_post(request_rec *r, const wk_site_t *site, wk_db_t *db,
                       const char *slug)
 {
@@ -404,7 +430,7 @@ static int serve_post(request_rec *r, const wk_site_t *site, wk_db_t *db,
 
     rv = wk_post_get_visible(&post, db, slug, r->request_time, r->pool);
     if (rv == APR_NOTFOUND)
-        return send_not_found(r, site);
+        return send_moved_or_not_found(r, site, db, slug);
     if (rv != APR_SUCCESS)
         return HTTP_SERVICE_UNAVAILABLE;
 
@@ -478,21 +504,14 @@ static int serve_fallback(request_rec *r, const wk_site_t *site,
 {
     apr_size_t len = strlen(rest);
     const char *slug;
-    wk_buf_t *url;
 
     while (len > 0 && rest[len - 1] == '/')
         len--;
     if (len > 0 && wk_redirect_lookup(&slug, db,
                                       apr_pstrmemdup(r->pool, rest, len),
                                       r->request_time, r->pool)
-                   == APR_SUCCESS) {
-        url = wk_buf_make(r->pool, 256);
-        wk_buf_puts(url, site->link_root);
-        wk_buf_puts(url, "posts/");
-        wk_url_encode_path(url, slug);
-        apr_table_setn(r->headers_out, "Location", url->data);
-        return HTTP_MOVED_PERMANENTLY;
-    }
+                   == APR_SUCCESS)
+        return send_post_redirect(r, site, slug);
     return send_not_found(r, site);
 }
 
@@ -517,7 +536,7 @@ static int tenant_open(wk_db_t **db, wk_settings_t **settings,
     if (rv == APR_ENOENT && conf->mass_hosting == 1)
         return HTTP_NOT_FOUND;
     if (rv == APR_ENOENT)
-        first_report = 1;   /* NOTE: a missing explicit file logs per request */
+        first_report = wk_cache_report_missing(tenant_cache, path);
     if (rv == APR_SUCCESS) {
         *settings = apr_palloc(r->pool, sizeof(**settings));
         if (wk_settings_load(*settings, *db, r->pool) == APR_SUCCESS)
@@ -610,7 +629,8 @@ static int wk_handler(request_rec *r)
     if (route->kind == ROUTE_API)
         return serve_api(r, conf, route);
     if (r->method_number != M_GET) {
-        r->allowed = AP_METHOD_BIT << M_GET;
+        /* httpd builds Allow from allowed_methods (HEAD comes with GET). */
+        ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
         return HTTP_METHOD_NOT_ALLOWED;
     }
     if (route->kind == ROUTE_MOUNT_SLASH || route->kind == ROUTE_DROP_SLASH) {
@@ -662,6 +682,10 @@ static void wk_child_init(apr_pool_t *pchild, server_rec *s)
     wk_cache_limits_t limits;
     int threads = 1;
     apr_status_t rv;
+
+    /* cmark-gfm's extension registry is a library global: fill it
+     * before this child starts its threads. */
+    wk_markdown_init();
 
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
     limits.max_tenants = wk_conf_max_tenants(conf);

@@ -87,9 +87,6 @@ static int preview(wk_api_request_t *req)
     if (markdown == NULL)
         return wk_api_invalid_field(req, "markdown", "a string");
 
-    /* NOTE: the module has no child_init call of wk_markdown_init() yet;
-     * it runs pthread_once, so calling it per request is safe. */
-    wk_markdown_init();
     wk_render_limits_default(&limits);
     limits.max_source_bytes = max;
     rv = wk_markdown_render(&html, markdown, strlen(markdown), &limits,

@@ -46,6 +46,7 @@ struct wk_cache {
     apr_pool_t *pool;
     apr_thread_mutex_t *mutex;
     apr_hash_t *tenants;             /* path -> tenant_t */
+    apr_hash_t *missing;             /* paths reported missing, on pool */
     struct tenant_ring lru;
     int open;
     wk_cache_limits_t limits;
@@ -135,6 +136,7 @@ apr_status_t wk_cache_create(wk_cache_t **out,
     if (cache->limits.max_connections < 1)
         cache->limits.max_connections = 1;
     cache->tenants = apr_hash_make(pool);
+    cache->missing = apr_hash_make(pool);
     APR_RING_INIT(&cache->lru, tenant, link);
     rv = apr_thread_mutex_create(&cache->mutex, APR_THREAD_MUTEX_DEFAULT,
                                  pool);
@@ -273,6 +275,8 @@ static apr_status_t tenant_lookup(tenant_t **out, wk_cache_t *cache,
         return APR_STATUS_IS_ENOENT(rv) ? APR_ENOENT : rv;
 
     if (tenant == NULL) {
+        /* The file is there again: a later loss is news once more. */
+        apr_hash_set(cache->missing, path, APR_HASH_KEY_STRING, NULL);
         cache_trim(cache, now, 1);
         rv = tenant_create(&tenant, cache, path, &finfo);
         if (rv != APR_SUCCESS)
@@ -365,9 +369,12 @@ apr_status_t wk_cache_acquire(wk_db_t **db, wk_cache_t *cache,
     }
     apr_thread_mutex_unlock(cache->mutex);
     if (rv != APR_SUCCESS) {
-        if (*error == NULL)
-            *error = apr_psprintf(request_pool, "%s: cannot open tenant",
+        if (*error == NULL && rv == APR_ENOENT)
+            *error = apr_psprintf(request_pool, "%s: no such tenant file",
                                   path);
+        else if (*error == NULL)
+            *error = apr_psprintf(request_pool, "%s: cannot open the tenant "
+                                  "file: %pm", path, &rv);
         return rv;
     }
 
@@ -397,6 +404,27 @@ int wk_cache_report_fault(wk_cache_t *cache, wk_db_t *db,
                           APR_HASH_KEY_STRING);
     if (tenant != NULL && tenant->fault == APR_SUCCESS) {
         fault_remember(tenant, status, message, pool);
+        first_report = 1;
+    }
+    apr_thread_mutex_unlock(cache->mutex);
+    return first_report;
+}
+
+/* Bounds the memory of missing paths, which clients cannot choose. */
+#define MISSING_MAX 1024
+
+int wk_cache_report_missing(wk_cache_t *cache, const char *path)
+{
+    int first_report = 0;
+
+    apr_thread_mutex_lock(cache->mutex);
+    if (apr_hash_get(cache->missing, path, APR_HASH_KEY_STRING) == NULL) {
+        /* NOTE: the keys stay on the cache's pool until it is destroyed,
+         * so the bound also bounds that memory. */
+        if (apr_hash_count(cache->missing) >= MISSING_MAX)
+            apr_hash_clear(cache->missing);
+        apr_hash_set(cache->missing, apr_pstrdup(cache->pool, path),
+                     APR_HASH_KEY_STRING, "");
         first_report = 1;
     }
     apr_thread_mutex_unlock(cache->mutex);

@@ -53,6 +53,14 @@ int wk_cache_report_fault(wk_cache_t *cache, wk_db_t *db,
                           apr_status_t status, const char *message,
                           apr_pool_t *pool);
 
+/*
+ * Records that the tenant file at path, which the configuration names,
+ * is missing.  Returns 1 the first time for that path since it was last
+ * seen, so the caller logs it once per process.  Not for mass hosting,
+ * where clients pick the path.
+ */
+int wk_cache_report_missing(wk_cache_t *cache, const char *path);
+
 /* Returns the number of tenants open now (for tests and benchmarks). */
 int wk_cache_open_tenants(wk_cache_t *cache);
 

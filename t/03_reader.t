@@ -70,6 +70,11 @@ $r = blog_get('beta.test', '/posts/post-05/');
 is($r->code, 301, 'post URL with a trailing slash redirects');
 is($r->header('Location'), '/posts/post-05', 'to the one URL of the post');
 
+$r = blog_get('beta.test', '/posts/post-05', method => 'POST');
+is($r->code, 405, 'POST to a post page is 405');
+like($r->header('Allow') // '', qr/\bGET\b/, '405 allows GET');
+like($r->header('Allow') // '', qr/\bHEAD\b/, '405 allows HEAD');
+
 # Validators
 $r = blog_get('beta.test', '/posts/post-05');
 is($r->code, 200, 'post 200');

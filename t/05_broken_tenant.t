@@ -36,6 +36,20 @@ like($errors[0] // '', qr/broken\.db/, 'log names the tenant file');
 ok(scalar(@errors) <= 2, 'fault logged once per process, not per request')
     or diag(scalar(@errors) . " lines");
 
+# A missing tenant file that the configuration names: 503, logged once
+# per process rather than once per request
+unlink $file, "$file-wal", "$file-shm";
+my $missing_mark = log_mark();
+for (1 .. 20) {
+    is(blog_get('broken.test', '/')->code, 503, "missing tenant file 503 ($_)")
+        if $_ == 1;
+    blog_get('broken.test', '/') if $_ > 1;
+}
+my @missing = grep { /WK00002.*no such tenant file/ } log_errors_since($missing_mark);
+ok(@missing >= 1, 'missing tenant file is logged');
+ok(@missing < 10, 'missing tenant file logged once per process ('
+   . scalar(@missing) . ' lines for 20 requests)');
+
 # An empty file is no blog, and a request leaves it empty
 unlink $file, "$file-wal", "$file-shm";
 open $fh, '>', $file or die "$file: $!";

@@ -315,5 +315,21 @@ for (1 .. 40) {
 is($after->code, 200, 'server answers after the kill');
 is($after->{json}{title}, 'Durable', 'acknowledged save survived kill -9');
 
+# A published post whose slug changes keeps its old URL as a redirect
+$r = api_call($client, 'POST', 'posts', json => {
+    title => 'Moving post', status => 'published', source => "Moves.\n" });
+is($r->code, 201, 'post to move created');
+my $moving = $r->{json};
+is(blog_get('studio-a.test', '/posts/moving-post')->code, 200,
+   'post served at its first slug');
+$r = api_call($client, 'PATCH', "posts/$moving->{id}",
+              json => { slug => 'moved-post', revision => $moving->{revision} });
+is($r->code, 200, 'slug changed');
+$r = blog_get('studio-a.test', '/posts/moving-post');
+is($r->code, 301, 'old slug redirects');
+is($r->header('Location'), '/posts/moved-post', 'to the new slug');
+is(blog_get('studio-a.test', '/posts/moved-post')->code, 200,
+   'post served at its new slug');
+
 no_unexpected_errors($mark, qr/AH00052: child pid \d+ exit signal Killed/);
 done_testing();
