@@ -680,3 +680,14 @@ int wk_api_method_not_allowed(wk_api_request_t *req, const char *allow)
                         apr_psprintf(req->r->pool, "%s is not allowed here; "
                                      "allowed: %s.", req->r->method, allow));
 }
+
+void wk_api_edit_options(wk_edit_options_t *options,
+                         const wk_api_request_t *req)
+{
+    memset(options, 0, sizeof(*options));
+    wk_render_limits_default(&options->limits);
+    options->limits.max_source_bytes = wk_conf_max_post_size(req->conf);
+    options->allow_raw_html = req->settings->allow_raw_html;
+    options->iframe_hosts = req->settings->iframe_hosts;
+    options->max_revisions = WK_EDIT_DEFAULT_MAX_REVISIONS;
+}

@@ -17,6 +17,7 @@
 
 #include "mod_writekit.h"
 #include "wk_auth.h"
+#include "wk_edit.h"
 
 typedef struct wk_api_request {
     request_rec *r;
@@ -95,6 +96,11 @@ int wk_api_database_error(wk_api_request_t *req, const char *what,
 /* Releases obj (may be NULL) when pool is cleared; returns obj. */
 struct json_object *wk_api_json_keep(apr_pool_t *pool,
                                      struct json_object *obj);
+
+/* Fills the render and revision options of a save or a preview from the
+ * directives and the blog's settings. */
+void wk_api_edit_options(wk_edit_options_t *options,
+                         const wk_api_request_t *req);
 
 /* Endpoint groups; each dispatches on req->path and the method. */
 int wk_api_session(wk_api_request_t *req);   /* session */

@@ -137,17 +137,6 @@ static int edit_failed(wk_api_request_t *req, apr_status_t rv,
     return wk_api_database_error(req, what, error);
 }
 
-static void edit_options(wk_edit_options_t *options,
-                         const wk_api_request_t *req)
-{
-    memset(options, 0, sizeof(*options));
-    wk_render_limits_default(&options->limits);
-    options->limits.max_source_bytes = wk_conf_max_post_size(req->conf);
-    options->allow_raw_html = req->settings->allow_raw_html;
-    options->iframe_hosts = req->settings->iframe_hosts;
-    options->max_revisions = WK_EDIT_DEFAULT_MAX_REVISIONS;
-}
-
 /* Reads tags: an array of strings.  Returns 0 after sending 422. */
 static int read_tags(wk_api_request_t *req, struct json_object *body,
                      apr_array_header_t **tags)
@@ -398,7 +387,7 @@ static int create_post(wk_api_request_t *req)
                     && *req->session->user.display_name != '\0'
                     ? req->session->user.display_name
                     : req->session->user.email;
-    edit_options(&options, req);
+    wk_api_edit_options(&options, req);
     rv = wk_post_create(&post, req->db, &fields, &options,
                         req->r->request_time, &error, req->r->pool);
     if (rv != APR_SUCCESS)
@@ -431,7 +420,7 @@ static int update_post(wk_api_request_t *req, apr_int64_t id)
     if (!read_post_body(req, &fields, &field_revision)
         || !base_revision(req, field_revision, &base, &if_match))
         return OK;
-    edit_options(&options, req);
+    wk_api_edit_options(&options, req);
     rv = wk_post_update(&post, req->db, id, base, &fields, &options,
                         req->r->request_time, &error, req->r->pool);
     if (rv == WK_ECONFLICT && post != NULL)
@@ -521,7 +510,7 @@ static int restore_revision(wk_api_request_t *req, apr_int64_t id,
     }
     if (!base_revision(req, field, &base, &if_match))
         return OK;
-    edit_options(&options, req);
+    wk_api_edit_options(&options, req);
     rv = wk_revision_restore(&post, req->db, id, old_revision, base,
                              &options, req->r->request_time, &error,
                              req->r->pool);

@@ -62,17 +62,14 @@ static int render_failed(wk_api_request_t *req, apr_status_t rv,
 
 /*
  * POST preview {"markdown": TEXT} -> {"html": HTML}.  Renders with the
- * options a save uses.
- * TODO: a blog that allows raw HTML keeps it, sanitized, when a post is
- * saved (wk_edit.c and wk_sanitize.c).  Until those land, preview drops
- * raw HTML as every render does today.
+ * function and options a save uses, raw HTML setting included.
  */
 static int preview(wk_api_request_t *req)
 {
     static const char *const fields[] = { "markdown", NULL };
     apr_size_t max = wk_conf_max_post_size(req->conf);
     struct json_object *body, *result;
-    wk_render_limits_t limits;
+    wk_edit_options_t options;
     const char *markdown, *html;
     char *error = NULL;
     apr_status_t rv;
@@ -87,10 +84,9 @@ static int preview(wk_api_request_t *req)
     if (markdown == NULL)
         return wk_api_invalid_field(req, "markdown", "a string");
 
-    wk_render_limits_default(&limits);
-    limits.max_source_bytes = max;
-    rv = wk_markdown_render(&html, markdown, strlen(markdown), &limits,
-                            &error, req->r->pool);
+    wk_api_edit_options(&options, req);
+    rv = wk_post_render(&html, markdown, "markdown", &options, &error,
+                        req->r->pool);
     if (rv != APR_SUCCESS)
         return render_failed(req, rv, error);
 

@@ -85,10 +85,10 @@ static apr_status_t fields_check(const wk_post_fields_t *fields,
  * options, or keeps raw HTML and is then sanitized when the blog allows
  * raw HTML.  An imported HTML post is only sanitized.
  */
-static apr_status_t source_render(const char **html, const char *source,
-                                  const char *format,
-                                  const wk_edit_options_t *options,
-                                  char **error, apr_pool_t *pool)
+apr_status_t wk_post_render(const char **html, const char *source,
+                            const char *format,
+                            const wk_edit_options_t *options, char **error,
+                            apr_pool_t *pool)
 {
     apr_size_t len = strlen(source);
     const char *raw;
@@ -190,7 +190,7 @@ apr_status_t wk_post_create(wk_post_t **post, wk_db_t *db,
     in.tags = fields->tags;
     rv = schedule_settle(&in, now, error);
     if (rv == APR_SUCCESS)
-        rv = source_render(&in.html, in.source, in.source_format, options,
+        rv = wk_post_render(&in.html, in.source, in.source_format, options,
                            error, pool);
     if (rv != APR_SUCCESS)
         return rv;
@@ -423,7 +423,7 @@ apr_status_t wk_post_update(wk_post_t **post, wk_db_t *db, apr_int64_t id,
         return WK_ECONFLICT;
     }
     if (fields->source != NULL) {
-        rv = source_render(&html, fields->source, current->source_format,
+        rv = wk_post_render(&html, fields->source, current->source_format,
                            options, error, pool);
         if (rv != APR_SUCCESS)
             return rv;

@@ -64,6 +64,17 @@ typedef struct wk_tag_count {
     int count;
 } wk_tag_count_t;
 
+/*
+ * Renders a post's source as a save does: markdown with the readers'
+ * options, keeping raw HTML and sanitizing it when options allow raw HTML;
+ * format "html" is only sanitized.  The studio's preview calls it too, so
+ * a preview is exactly what readers get.
+ */
+apr_status_t wk_post_render(const char **html, const char *source,
+                            const char *format,
+                            const wk_edit_options_t *options, char **error,
+                            apr_pool_t *pool);
+
 /* Creates a post; *post is the stored post with its revision (1). */
 apr_status_t wk_post_create(wk_post_t **post, wk_db_t *db,
                             const wk_post_fields_t *fields,

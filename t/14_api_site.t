@@ -256,6 +256,24 @@ my @left = grep { !$existed{$_} } glob('/tmp/wk-export-*');
 is(scalar @left, 0, 'no temporary export file left behind')
     or diag("@left");
 
+# ---- raw HTML: preview and save agree --------------------------------
+my $raw = "Text <b>bold</b> <script>alert(1)</script> "
+        . "<a href=\"javascript:alert(2)\" onclick=\"x()\">link</a>\n";
+$r = api_call($author_b, 'POST', 'preview', json => { markdown => $raw });
+unlike($r->{json}{html} // '', qr/<b>/, 'raw HTML dropped while not allowed');
+is(api_call($author_b, 'PUT', 'settings', json => { allow_raw_html => JSON::PP::true })->code,
+   200, 'raw HTML allowed');
+$r = api_call($author_b, 'POST', 'preview', json => { markdown => $raw });
+my $preview_html = $r->{json}{html} // '';
+like($preview_html, qr{<b>bold</b>}, 'preview keeps allowed raw HTML');
+unlike($preview_html, qr/<script/i, 'preview drops script');
+unlike($preview_html, qr/javascript:|onclick/i,
+       'preview drops dangerous URL and handler');
+$r = api_call($author_b, 'POST', 'posts', json => { title => 'Raw', source => $raw });
+is($r->code, 201, 'post with raw HTML saved');
+is($r->{json}{html}, $preview_html, 'saved HTML is exactly the preview');
+api_call($author_b, 'PUT', 'settings', json => { allow_raw_html => JSON::PP::false });
+
 no_unexpected_errors($mark);
 
 done_testing();
