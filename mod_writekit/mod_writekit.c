@@ -475,7 +475,12 @@ static int serve_media(request_rec *r, const wk_site_t *site, wk_db_t *db,
 
     ap_set_content_type(r, media->content_type);
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-    apr_table_setn(r->headers_out, "Cache-Control", "public, max-age=86400");
+    /* An upload's path is its content hash, so its bytes never change;
+     * an imported image keeps its path when a re-import replaces it. */
+    apr_table_setn(r->headers_out, "Cache-Control",
+                   strncmp(path, "uploads/", 8) == 0
+                   ? "public, max-age=31536000, immutable"
+                   : "public, max-age=86400");
     /* SVG may carry script; this keeps it from running when the image is
      * opened on its own. */
     if (strcmp(media->content_type, "image/svg+xml") == 0)
