@@ -11,7 +11,9 @@
  */
 #include <string.h>
 
+#include <apr_hash.h>
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
 
 #include <ap_mpm.h>
 #include <http_core.h>
@@ -29,6 +31,15 @@
 
 /* The per-process cache, made in each child after fork. */
 static wk_cache_t *tenant_cache;
+
+/* Time zones the blogs of this process display dates in, parsed once:
+ * name -> wk_zone_t, on zone_pool, both guarded by zone_mutex. */
+static apr_hash_t *zone_cache;
+static apr_pool_t *zone_pool;
+static apr_thread_mutex_t *zone_mutex;
+
+/* Bounds the zones kept; there are about 600 names in tzdata. */
+#define ZONE_CACHE_MAX 1024
 
 typedef enum {
     ROUTE_INDEX,
@@ -210,6 +221,7 @@ static int tenant_path(const char **path, request_rec *r,
 static void site_fallback(wk_site_t *site, wk_settings_t *settings,
                           request_rec *r, const wk_server_conf_t *conf)
 {
+    memset(site, 0, sizeof(*site));
     memset(settings, 0, sizeof(*settings));
     settings->title = r->hostname ? r->hostname : "";
     settings->description = "";
@@ -221,6 +233,24 @@ static void site_fallback(wk_site_t *site, wk_settings_t *settings,
     site->absolute_root = apr_pstrcat(r->pool, ap_http_scheme(r), "://",
                                       r->hostname ? r->hostname : "",
                                       wk_conf_mount(conf), NULL);
+}
+
+/* Returns the parsed zone of name, or NULL for UTC or an unknown name. */
+static const wk_zone_t *zone_find(const char *name)
+{
+    wk_zone_t *zone;
+
+    if (name == NULL || *name == '\0' || strcmp(name, "UTC") == 0
+        || zone_cache == NULL)
+        return NULL;
+    apr_thread_mutex_lock(zone_mutex);
+    zone = apr_hash_get(zone_cache, name, APR_HASH_KEY_STRING);
+    if (zone == NULL && apr_hash_count(zone_cache) < ZONE_CACHE_MAX
+        && wk_zone_load(&zone, name, zone_pool) == APR_SUCCESS)
+        apr_hash_set(zone_cache, apr_pstrdup(zone_pool, name),
+                     APR_HASH_KEY_STRING, zone);
+    apr_thread_mutex_unlock(zone_mutex);
+    return zone;
 }
 
 /* Fills the site of a tenant: its settings and its URLs. */
@@ -235,6 +265,7 @@ static void site_init(wk_site_t *site, const wk_settings_t *settings,
     site->theme = conf->theme;
     site->settings = settings;
     site->link_root = mount;
+    site->zone = zone_find(settings->timezone);
     if (len > 0) {
         site->absolute_root = base[len - 1] == '/'
             ? base : apr_pstrcat(r->pool, base, "/", NULL);
@@ -701,6 +732,11 @@ static void wk_child_init(apr_pool_t *pchild, server_rec *s)
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                      "WK00003: cannot create the tenant cache");
+
+    if (apr_pool_create(&zone_pool, pchild) == APR_SUCCESS
+        && apr_thread_mutex_create(&zone_mutex, APR_THREAD_MUTEX_DEFAULT,
+                                   pchild) == APR_SUCCESS)
+        zone_cache = apr_hash_make(zone_pool);
 }
 
 static void wk_register_hooks(apr_pool_t *pool)

@@ -47,7 +47,9 @@ static const char *site_url(const char *root, const char *prefix,
     return apr_pstrmemdup(pool, buf->data, buf->len);
 }
 
-static const char *human_date(apr_time_t t, apr_pool_t *pool)
+/* Formats t as a date in the blog's time zone, e.g. "4 December 2026". */
+static const char *human_date(apr_time_t t, const wk_zone_t *zone,
+                              apr_pool_t *pool)
 {
     static const char *const months[] = {
         "January", "February", "March", "April", "May", "June", "July",
@@ -55,6 +57,8 @@ static const char *human_date(apr_time_t t, apr_pool_t *pool)
     };
     apr_time_exp_t tm;
 
+    if (zone != NULL)
+        t += apr_time_from_sec(wk_zone_offset_at(zone, t));
     apr_time_exp_gmt(&tm, t);
     return apr_psprintf(pool, "%d %s %d", tm.tm_mday, months[tm.tm_mon],
                         tm.tm_year + 1900);
@@ -91,7 +95,8 @@ static struct json_object *post_json(const wk_site_t *site,
                                     pool));
     put_string(obj, "absolute_url", site_url(site->absolute_root, "posts/",
                                              post->slug, pool));
-    put_string(obj, "date", human_date(post->published_at, pool));
+    put_string(obj, "date", human_date(post->published_at, site->zone,
+                                       pool));
     put_string(obj, "date_iso", wk_time_rfc3339(post->published_at, pool));
     put_string(obj, "updated_iso", wk_time_rfc3339(post->updated_at, pool));
     if (post->html)

@@ -10,6 +10,7 @@
 
 #include "wk_store.h"
 #include "wk_template.h"
+#include "wk_timefmt.h"
 
 /* Where the blog lives and how it looks, for one request. */
 typedef struct wk_site {
@@ -17,6 +18,7 @@ typedef struct wk_site {
     const wk_settings_t *settings;
     const char *link_root;      /* path of the blog, ending in '/' */
     const char *absolute_root;  /* scheme://host/path/, ending in '/' */
+    const wk_zone_t *zone;      /* for displayed dates; NULL for UTC */
 } wk_site_t;
 
 /* Appends path to out percent-encoded, keeping '/' and unreserved bytes. */

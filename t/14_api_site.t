@@ -274,6 +274,22 @@ is($r->code, 201, 'post with raw HTML saved');
 is($r->{json}{html}, $preview_html, 'saved HTML is exactly the preview');
 api_call($author_b, 'PUT', 'settings', json => { allow_raw_html => JSON::PP::false });
 
+# ---- dates readers see are in the blog's time zone ----------------------
+$r = api_call($author_b, 'POST', 'posts', json => {
+    title => 'Late evening', status => 'published',
+    published_at => '2024-05-01T20:00:00Z', source => "Late.\n" });
+is($r->code, 201, 'post at 20:00 UTC saved');
+my $late_url = "/posts/$r->{json}{slug}";
+like(blog_get('studio-b.test', $late_url)->decoded_content,
+     qr{<time datetime="2024-05-01T20:00:00Z">1 May 2024</time>},
+     'UTC blog shows the UTC date');
+is(api_call($author_b, 'PUT', 'settings', json => { timezone => 'Asia/Kolkata' })->code,
+   200, 'time zone set to Asia/Kolkata');
+like(blog_get('studio-b.test', $late_url)->decoded_content,
+     qr{<time datetime="2024-05-01T20:00:00Z">2 May 2024</time>},
+     'Kolkata blog shows the next day (UTC+05:30)');
+api_call($author_b, 'PUT', 'settings', json => { timezone => 'UTC' });
+
 no_unexpected_errors($mark);
 
 done_testing();
