@@ -431,26 +431,21 @@ static int update_post(wk_api_request_t *req, apr_int64_t id)
 }
 
 /* Deletes a post; with If-Match, only while the post is at that
- * revision.
- * NOTE: the revision check and the delete are two statements, so a save
- * that lands between them is deleted too. */
+ * revision, which the delete's own transaction checks. */
 static int delete_post(wk_api_request_t *req, apr_int64_t id)
 {
     wk_post_t *post;
     char *error = NULL;
-    int base, if_match;
+    int base = 0, if_match = 0;
     apr_status_t rv;
 
-    if (apr_table_get(req->r->headers_in, "If-Match") != NULL) {
-        if (!base_revision(req, 0, &base, &if_match))
-            return OK;
-        rv = wk_post_get(&post, req->db, id, req->r->pool);
-        if (rv != APR_SUCCESS)
-            return edit_failed(req, rv, NULL, "loading a post");
-        if (post->revision != base)
-            return conflict(req, post, base, if_match);
-    }
-    rv = wk_post_delete(req->db, id, &error, req->r->pool);
+    if (apr_table_get(req->r->headers_in, "If-Match") != NULL
+        && !base_revision(req, 0, &base, &if_match))
+        return OK;
+    rv = wk_post_delete(req->db, id, base, &error, req->r->pool);
+    if (rv == WK_ECONFLICT
+        && wk_post_get(&post, req->db, id, req->r->pool) == APR_SUCCESS)
+        return conflict(req, post, base, if_match);
     if (rv != APR_SUCCESS)
         return edit_failed(req, rv, error, "deleting a post");
     return wk_api_send_empty(req, HTTP_NO_CONTENT);

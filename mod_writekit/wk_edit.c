@@ -441,8 +441,29 @@ apr_status_t wk_post_update(wk_post_t **post, wk_db_t *db, apr_int64_t id,
     return wk_post_get(post, db, id, pool);
 }
 
-apr_status_t wk_post_delete(wk_db_t *db, apr_int64_t id, char **error,
-                            apr_pool_t *pool)
+/* Returns the revision of post id, 0 when there is no such post or -1
+ * when the query failed. */
+static int post_revision(wk_db_t *db, apr_int64_t id, char **error,
+                         apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt = wk_db_statement(db, "SELECT revision FROM posts"
+                                         " WHERE id = ?1", error, pool);
+    int revision = -1, rc;
+
+    if (stmt == NULL)
+        return -1;
+    sqlite3_bind_int64(stmt, 1, id);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        revision = sqlite3_column_int(stmt, 0);
+    else if (rc == SQLITE_DONE)
+        revision = 0;
+    sqlite3_reset(stmt);
+    return revision;
+}
+
+apr_status_t wk_post_delete(wk_db_t *db, apr_int64_t id, int base_revision,
+                            char **error, apr_pool_t *pool)
 {
     static const char *const steps[] = {
         "DELETE FROM post_revisions WHERE post_id = ?1",
@@ -455,6 +476,18 @@ apr_status_t wk_post_delete(wk_db_t *db, apr_int64_t id, char **error,
     int i;
 
     rv = wk_db_begin(db, error, pool);
+    if (rv == APR_SUCCESS && base_revision > 0) {
+        int revision = post_revision(db, id, error, pool);
+
+        if (revision < 0)
+            rv = WK_EDB;
+        else if (revision == 0)
+            rv = APR_NOTFOUND;
+        else if (revision != base_revision)
+            rv = WK_ECONFLICT;
+        if (rv != APR_SUCCESS)
+            return transaction_fail(db, rv);
+    }
     for (i = 0; rv == APR_SUCCESS && steps[i] != NULL; i++) {
         sqlite3_stmt *stmt = wk_db_statement(db, steps[i], error, pool);
 

@@ -99,9 +99,12 @@ apr_status_t wk_post_get(wk_post_t **post, wk_db_t *db, apr_int64_t id,
                          apr_pool_t *pool);
 
 /* Deletes a post with its tag links, redirects and revisions, and tags
- * that no post has any more; APR_NOTFOUND when there is no such post. */
-apr_status_t wk_post_delete(wk_db_t *db, apr_int64_t id, char **error,
-                            apr_pool_t *pool);
+ * that no post has any more; APR_NOTFOUND when there is no such post.
+ * With base_revision above 0 the post is deleted only while it is at
+ * that revision, checked in the same transaction; WK_ECONFLICT
+ * otherwise. */
+apr_status_t wk_post_delete(wk_db_t *db, apr_int64_t id, int base_revision,
+                            char **error, apr_pool_t *pool);
 
 /*
  * Lists posts for authors, newest change first, with tags but no html or

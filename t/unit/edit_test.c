@@ -408,10 +408,15 @@ static void test_list_and_tags(apr_pool_t *pool)
     ok(tags->nelts > 0 && APR_ARRAY_IDX(tags, 0, wk_tag_count_t).count == 2,
        "c-programming has two posts");
 
-    ok(wk_post_delete(db, b->id, &error, pool) == APR_SUCCESS, "delete");
+    ok(wk_post_delete(db, b->id, b->revision + 1, &error, pool)
+       == WK_ECONFLICT, "delete at another revision conflicts");
+    ok(wk_post_get(&b, db, b->id, pool) == APR_SUCCESS,
+       "conflicting delete keeps the post");
+    ok(wk_post_delete(db, b->id, b->revision, &error, pool) == APR_SUCCESS,
+       "delete at the current revision");
     ok(wk_post_get(&b, db, b->id, pool) == APR_NOTFOUND, "deleted post is "
        "gone");
-    ok(wk_post_delete(db, b->id, &error, pool) == APR_NOTFOUND,
+    ok(wk_post_delete(db, b->id, 0, &error, pool) == APR_NOTFOUND,
        "deleting twice is APR_NOTFOUND");
     ok(wk_tag_list_counts(&tags, db, pool) == APR_SUCCESS
        && tags->nelts == 1, "a tag no post has is removed");
@@ -447,7 +452,7 @@ static void test_delete_everything(wk_db_t *db, apr_pool_t *pool)
     ok(rows(db, apr_psprintf(pool, "SELECT count(*) FROM redirects WHERE "
                              "post_id = %" APR_INT64_T_FMT, id)) == 1,
        "the doomed post has a redirect");
-    ok(wk_post_delete(db, id, &error, pool) == APR_SUCCESS,
+    ok(wk_post_delete(db, id, 0, &error, pool) == APR_SUCCESS,
        "delete a post with tags, redirect and revision");
     ok(rows(db, apr_psprintf(pool, "SELECT count(*) FROM redirects WHERE"
                              " post_id = %" APR_INT64_T_FMT, id)) == 0,
