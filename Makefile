@@ -95,3 +95,10 @@ clean:
 
 distclean: clean
 	rm -rf config.mk var
+
+# `make bench`: throughput, latency and memory of the built module against
+# a static copy of the post page in the same httpd (docs/benchmarks.md).
+# Needs wrk; reports without failing the build.
+.PHONY: bench
+bench: all
+	perl bench/bench.pl
