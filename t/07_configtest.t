@@ -9,11 +9,8 @@ use lib "$FindBin::Bin/lib";
 
 use Apache::Test ();
 use Test::More;
+use WriteKit::Test;
 
-my $top = "$FindBin::Bin/..";
-my $httpd = Apache::Test::vars('httpd');
-my $modules = `apxs -q LIBEXECDIR`;
-chomp $modules;
 my $dir = tempdir(CLEANUP => 1);
 mkdir "$dir/tenants";
 mkdir "$dir/badtheme";
@@ -23,29 +20,7 @@ for my $name (qw(layout index post tag error feed)) {
     close $fh;
 }
 
-# Runs httpd -t on a config made of the common head and body; returns
-# (exit status, output).
-sub configtest {
-    my ($body) = @_;
-    my $file = "$dir/httpd.conf";
-    open my $fh, '>', $file or die $!;
-    print $fh <<CONF;
-ServerRoot "$dir"
-Listen 127.0.0.1:1
-ServerName localhost
-ErrorLog /dev/null
-LoadModule mpm_event_module $modules/mod_mpm_event.so
-LoadModule authz_core_module $modules/mod_authz_core.so
-LoadModule writekit_module $top/build/mod_writekit.so
-WriteKitTheme $top/templates/default
-$body
-CONF
-    close $fh;
-    my $out = `$httpd -t -f $file 2>&1`;
-    return ($? >> 8, $out);
-}
-
-my ($rc, $out) = configtest(<<CONF);
+my ($rc, $out) = configtest(<<CONF, $dir);
 WriteKitTenantDir $dir/tenants
 <VirtualHost 127.0.0.1:1>
     ServerName blog.test
@@ -94,7 +69,7 @@ my @cases = (
 );
 for my $case (@cases) {
     my ($body, $expected, $name) = @$case;
-    ($rc, $out) = configtest($body);
+    ($rc, $out) = configtest($body, $dir);
     isnt($rc, 0, "$name fails configtest");
     like($out, $expected, "$name message") or diag($out);
 }

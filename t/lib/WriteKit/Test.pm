@@ -127,14 +127,15 @@ sub raw_request {
 }
 
 # Runs `httpd -t` on a config that loads the built module, with body
-# after the common head; returns (exit status, output).
+# after the common head, in dir (default: a new temporary directory, with
+# a tenants directory); returns (exit status, output).
 sub configtest {
-    my ($body) = @_;
-    my $dir = tempdir(CLEANUP => 1);
+    my ($body, $dir) = @_;
+    $dir //= tempdir(CLEANUP => 1);
     my $httpd = Apache::Test::vars('httpd');
     my $modules = `apxs -q LIBEXECDIR`;
     chomp $modules;
-    mkdir "$dir/tenants";
+    mkdir "$dir/tenants" unless -d "$dir/tenants";
     open my $fh, '>', "$dir/httpd.conf" or die $!;
     print $fh <<CONF;
 ServerRoot "$dir"
@@ -145,7 +146,6 @@ LoadModule mpm_event_module $modules/mod_mpm_event.so
 LoadModule authz_core_module $modules/mod_authz_core.so
 LoadModule writekit_module $top/build/mod_writekit.so
 WriteKitTheme $top/templates/default
-WriteKitTenantDir $dir/tenants
 $body
 CONF
     close $fh;
