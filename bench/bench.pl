@@ -73,9 +73,10 @@ sub main {
         . "kernel $machine{kernel}\n";
     print "$machine{httpd}, SQLite $machine{sqlite}\n";
     print "temporary directory $tmp\n";
-    print "note: load average $machine{loadavg_at_start} at start; other "
-        . "work on the machine skews the figures\n"
-        if $machine{loadavg_at_start} > 0.5;
+    printf "note: the CPUs were %d%% busy before the start; other work "
+        . "on the machine skews the figures\n",
+        $machine{cpu_busy_percent_at_start}
+        if $machine{cpu_busy_percent_at_start} > 10;
 
     my @ports = free_ports(3);
     my %data = make_tenants();
@@ -166,12 +167,29 @@ sub machine_facts {
     $sqlite = (split ' ', command_output('sqlite3', '--version'))[0]
         if $sqlite eq '';
     $m{sqlite} = $sqlite // 'unknown';
-    # Other work on the machine skews the figures; the load shows it.
-    $m{loadavg_at_start} =
-        (split ' ', command_output('cat', '/proc/loadavg'))[0];
+    # Other work on the machine skews the figures, so the bench records
+    # how busy the CPUs were in the second before it started.
+    $m{cpu_busy_percent_at_start} = cpu_busy_percent();
     $m{server_cpu} = cpu_pinning() ? 0 : undef;
     $m{client_cpu} = cpu_pinning() ? 1 : undef;
     return %m;
+}
+
+# Returns the share of CPU time, all CPUs together, that was not idle
+# over one second, from the "cpu" line of /proc/stat.
+sub cpu_busy_percent {
+    my $read = sub {
+        open my $fh, '<', '/proc/stat' or return;
+        my ($user, $nice, $system, $idle, $iowait, @rest)
+            = (split ' ', scalar <$fh>)[1 .. 10];
+        return (sum($user, $nice, $system, $idle, $iowait, @rest),
+                $idle + $iowait);
+    };
+    my ($total0, $idle0) = $read->();
+    sleep 1;
+    my ($total1, $idle1) = $read->();
+    return 0 unless defined $total0 && $total1 > $total0;
+    return 100 * (1 - ($idle1 - $idle0) / ($total1 - $total0));
 }
 
 sub cpu_pinning {
