@@ -4,9 +4,10 @@
  *
  * cmark-gfm 0.29.0.gfm.6 needs time or memory far out of proportion to the
  * source on some inputs (wide tables, a table row of many cells, a long
- * reference used many times, runs of "![[]()"), so the parent never parses.  It checks the size,
- * forks, and reads the child's output from a pipe until a wall-clock
- * deadline, then kills the child.  The child sets an address-space and a
+ * reference used many times, runs of "![[]()"), so the parent never
+ * parses.  It checks the size, forks, and reads the child's output from a
+ * pipe while the child's CPU time stays within the budget, then kills the
+ * child.  The child sets an address-space and a
  * CPU limit, renders, writes an 8-byte length and the HTML, and calls
  * _exit() so that no pool cleanup or atexit handler of the parent runs
  * twice.  The length lets the parent tell a complete result from a child
@@ -14,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +32,9 @@
 #include "wk_markdown.h"
 
 /* Exit statuses of the child other than 0; each means the render failed. */
+/* The wall-clock backstop, as a multiple of the CPU time budget. */
+#define WALL_FACTOR 10
+
 #define CHILD_EXIT_LIMIT  3  /* setrlimit() failed */
 #define CHILD_EXIT_PARSE  4  /* cmark-gfm returned no document or HTML */
 #define CHILD_EXIT_WRITE  5  /* the pipe to the parent failed */
@@ -132,7 +137,7 @@ static int limit_set(int resource, rlim_t value)
 /*
  * Applies the limits to the child.  RLIMIT_CPU is a backstop for a parent
  * that stops watching: its soft limit sends SIGXCPU one second after the
- * wall-clock budget.  Core dumps are off because a child killed for its
+ * CPU time budget.  Core dumps are off because a child killed for its
  * budget is an expected outcome, not a crash to debug.
  */
 static int child_limits_apply(apr_size_t address_space,
@@ -356,13 +361,51 @@ static int output_complete(const child_output_t *out)
 }
 
 /*
- * Reads the child's output until end of file or the deadline.  Returns
- * APR_TIMEUP when the deadline passed first, APR_SUCCESS at end of file
+ * Returns 1 when the child has used more CPU time than budget, read from
+ * /proc/PID/stat (utime and stime, in clock ticks); 0 otherwise or when
+ * the file cannot be read, since RLIMIT_CPU still stops the child.
+ */
+static int child_cpu_exceeded(pid_t pid, apr_interval_time_t budget)
+{
+    char path[64], stat[1024], *fields;
+    unsigned long utime, stime;
+    long ticks = sysconf(_SC_CLK_TCK);
+    ssize_t len;
+    int fd;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+    fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    len = read(fd, stat, sizeof(stat) - 1);
+    close(fd);
+    if (len <= 0 || ticks <= 0)
+        return 0;
+    stat[len] = '\0';
+
+    /* The command name in parentheses may hold spaces; the fields after
+     * its closing parenthesis start with the state (field 3). */
+    fields = strrchr(stat, ')');
+    if (fields == NULL
+        || sscanf(fields + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u"
+                  " %lu %lu", &utime, &stime) != 2)
+        return 0;
+    return (apr_interval_time_t)(utime + stime) * APR_USEC_PER_SEC / ticks
+           > budget;
+}
+
+/*
+ * Reads the child's output until end of file, the wall-clock deadline,
+ * or the child's CPU time passing budget, checked every CPU_CHECK_MS.
+ * Returns APR_TIMEUP for either limit, APR_SUCCESS at end of file
  * (complete or not), or the error of poll() or read().
  */
-static apr_status_t output_read(child_output_t *out, int fd,
-                                apr_time_t deadline, apr_size_t max_len,
-                                apr_pool_t *pool)
+#define CPU_CHECK_MS 50
+
+static apr_status_t output_read(child_output_t *out, int fd, pid_t pid,
+                                apr_time_t deadline,
+                                apr_interval_time_t budget,
+                                apr_size_t max_len, apr_pool_t *pool)
 {
     for (;;) {
         apr_interval_time_t left = deadline - apr_time_now();
@@ -371,17 +414,23 @@ static apr_status_t output_read(child_output_t *out, int fd,
         char *space;
         char spill[512];
         ssize_t got;
-        int ready;
+        int ready, wait_ms;
 
         if (left <= 0)
             return APR_TIMEUP;
-        ready = poll(&watch, 1, (int)((left + 999) / 1000));
+        wait_ms = (int)((left + 999) / 1000);
+        if (wait_ms > CPU_CHECK_MS)
+            wait_ms = CPU_CHECK_MS;
+        ready = poll(&watch, 1, wait_ms);
         if (ready < 0 && errno == EINTR)
             continue;
         if (ready < 0)
             return APR_FROM_OS_ERROR(errno);
-        if (ready == 0)
+        if (ready == 0) {
+            if (child_cpu_exceeded(pid, budget))
+                return APR_TIMEUP;
             continue;
+        }
 
         /* Bytes past the announced length mean a broken child; read them
          * into spill so the pipe drains and the child can finish. */
@@ -431,8 +480,8 @@ static apr_status_t child_failure(int status, int killed_by_parent,
                         ? WTERMSIG(status) : 0;
 
     if (killed_by_parent || signal_number == SIGXCPU) {
-        *error = apr_psprintf(pool, "rendering took longer than the limit "
-                              "of %s",
+        *error = apr_psprintf(pool, "rendering took more CPU time than the "
+                              "limit of %s",
                               format_duration(limits->max_time, pool));
         return WK_ETIMEOUT;
     }
@@ -515,7 +564,11 @@ static apr_status_t render_run(const char **html, const char *source,
     /* NOTE: fork() copies the parent's page tables, so its cost grows with
      * the caller's resident memory: about 0.7 ms per render of a 7 KB post
      * from a small process, 4 ms with 200 MB resident (2-core Xeon). */
-    deadline = apr_time_now() + limits->max_time;
+    /* The budget is CPU time, so a render does not fail because the
+     * machine is busy; the wall clock only stops a child that hangs
+     * without using the CPU. */
+    deadline = apr_time_now() + WALL_FACTOR * limits->max_time
+               + apr_time_from_sec(1);
     pid = fork();
     if (pid < 0) {
         rv = APR_FROM_OS_ERROR(errno);
@@ -533,7 +586,8 @@ static apr_status_t render_run(const char **html, const char *source,
 
     close(fds[1]);
     memset(&out, 0, sizeof(out));
-    rv = output_read(&out, fds[0], deadline, limits->max_memory_bytes, pool);
+    rv = output_read(&out, fds[0], pid, deadline, limits->max_time,
+                     limits->max_memory_bytes, pool);
     if (rv != APR_SUCCESS)
         kill(pid, SIGKILL);
     close(fds[0]);

@@ -14,7 +14,7 @@
 
 typedef struct wk_render_limits {
     apr_size_t max_source_bytes;  /* larger sources fail with WK_ETOOBIG */
-    apr_interval_time_t max_time; /* wall clock; WK_ETIMEOUT past it */
+    apr_interval_time_t max_time; /* CPU time; WK_ETIMEOUT past it */
     apr_size_t max_memory_bytes;  /* address space the render may add */
 } wk_render_limits_t;
 

@@ -48,9 +48,9 @@ like($out, qr/under\.md: imported/, 'post just under the limit imported');
 like($out, qr/normal\.md: imported/, 'normal post imported');
 like($err, qr/over\.md: skipped: post source is \d+ bytes, over the limit of $limit bytes/,
      'post over the limit names the limit');
-like($err, qr/refs\.md: skipped: rendering (needed more memory than the limit of \d+ MB|took longer than the limit of \d+ s)/,
+like($err, qr/refs\.md: skipped: rendering (needed more memory than the limit of \d+ MB|took more CPU time than the limit of \d+ s)/,
      'reference bomb stopped by a render budget');
-like($err, qr/table\.md: skipped: rendering (needed more memory|took longer)/,
+like($err, qr/table\.md: skipped: rendering (needed more memory|took more CPU time)/,
      'wide table stopped by a render budget');
 like("$out$err", qr/brackets\.md: (imported|skipped: rendering)/,
      'nested brackets rendered or stopped, never hung');
