@@ -16,7 +16,6 @@
 #include <http_core.h>
 #include <http_log.h>
 #include <http_protocol.h>
-#include <util_cookies.h>
 
 #include "wk_api.h"
 
@@ -178,6 +177,12 @@ static struct json_object *parse_object(const wk_buf_t *text,
 
     if (only_space(text->data, text->len)) {
         *error = "the body is empty";
+        return NULL;
+    }
+
+    /* json-c's own check lets overlong forms and surrogates through. */
+    if (!wk_utf8_valid(text->data, text->len)) {
+        *error = "the body is not valid UTF-8";
         return NULL;
     }
     tok = json_tokener_new_ex(JSON_MAX_DEPTH);
@@ -379,15 +384,59 @@ int wk_api_field_string(wk_api_request_t *req, struct json_object *body,
     return 1;
 }
 
-/* The session cookie's value, or NULL when the request has none. */
+/*
+ * Returns the values of every session cookie the request sends, in
+ * order.  A sibling host may set a second cookie of the same name on a
+ * parent domain, so each is tried rather than refusing them all (and
+ * httpd's own cookie reader logs an error for each such request).
+ */
+static apr_array_header_t *session_cookies(request_rec *r)
+{
+    apr_array_header_t *tokens = apr_array_make(r->pool, 2, sizeof(char *));
+    const char *header = apr_table_get(r->headers_in, "Cookie");
+    char *copy, *pair, *last;
+
+    if (header == NULL)
+        return tokens;
+    copy = apr_pstrdup(r->pool, header);
+    for (pair = apr_strtok(copy, ";,", &last); pair != NULL;
+         pair = apr_strtok(NULL, ";,", &last)) {
+        char *value = strchr(pair, '=');
+        apr_size_t len;
+
+        if (value == NULL)
+            continue;
+        *value++ = '\0';
+
+        /* apr_collapse_spaces() returns the end of the string, not its
+         * start, so its result is not used. */
+        apr_collapse_spaces(pair, pair);
+        if (strcmp(pair, SESSION_COOKIE) != 0)
+            continue;
+        apr_collapse_spaces(value, value);
+        len = strlen(value);
+        if (len >= 2 && value[0] == '"' && value[len - 1] == '"') {
+            value[len - 1] = '\0';
+            value++;
+        }
+        if (*value != '\0')
+            APR_ARRAY_PUSH(tokens, const char *) = value;
+    }
+    return tokens;
+}
+
+/* The session token of the request: the first cookie value that names
+ * a live session (set while looking the session up), else the first. */
 static const char *session_cookie(request_rec *r)
 {
-    const char *token = NULL;
+    const char *live = apr_table_get(r->notes, "wk-session-token");
+    apr_array_header_t *tokens;
 
-    if (ap_cookie_read(r, SESSION_COOKIE, &token, 0) != APR_SUCCESS
-        || token == NULL || *token == '\0')
-        return NULL;
-    return token;
+    if (live != NULL)
+        return live;
+    tokens = session_cookies(r);
+    return tokens->nelts > 0 ? APR_ARRAY_IDX(tokens, 0, const char *)
+                             : NULL;
 }
 
 static struct json_object *user_json(const wk_user_t *user)
@@ -449,9 +498,11 @@ int wk_api_database_error(wk_api_request_t *req, const char *what,
 static int authenticate(wk_api_request_t *req, int *sent)
 {
     request_rec *r = req->r;
+    apr_array_header_t *tokens;
     const char *token;
     wk_user_t *user;
     apr_status_t rv;
+    int i;
 
     *sent = 0;
     if (wk_conf_studio_auth(req->conf) == WK_STUDIO_AUTH_APACHE) {
@@ -471,16 +522,21 @@ static int authenticate(wk_api_request_t *req, int *sent)
                                          "account on this blog.", r->user));
     }
 
-    token = session_cookie(r);
-    if (token == NULL)
-        return OK;
-    rv = wk_session_lookup(&req->session, req->db, token, r->request_time,
-                           r->pool);
-    if (rv == APR_NOTFOUND)
+    tokens = session_cookies(r);
+    for (i = 0; i < tokens->nelts; i++) {
+        token = APR_ARRAY_IDX(tokens, i, const char *);
+        rv = wk_session_lookup(&req->session, req->db, token,
+                               r->request_time, r->pool);
+        if (rv == APR_SUCCESS) {
+            apr_table_setn(r->notes, "wk-session-token", token);
+            return OK;
+        }
         req->session = NULL;
-    else if (rv != APR_SUCCESS) {
-        *sent = 1;
-        return wk_api_database_error(req, "looking up the session", NULL);
+        if (rv != APR_NOTFOUND) {
+            *sent = 1;
+            return wk_api_database_error(req, "looking up the session",
+                                         NULL);
+        }
     }
     return OK;
 }

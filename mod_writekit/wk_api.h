@@ -28,6 +28,12 @@ typedef struct wk_api_request {
     const char *path;              /* below api/, e.g. "posts/12" */
 } wk_api_request_t;
 
+/* A JSON escape (\u00XX) takes six bytes for one byte of text, so a body
+ * carrying a post's source may be six times WriteKitMaxPostSize plus the
+ * other fields.  The parsed source itself is held to the limit. */
+#define WK_API_JSON_EXPANSION   6
+#define WK_API_OTHER_FIELDS_MAX (64 * 1024)
+
 /* Sends the error body with status; returns OK. */
 int wk_api_error(wk_api_request_t *req, int status, const char *code,
                  const char *message);

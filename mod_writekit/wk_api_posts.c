@@ -22,11 +22,6 @@
 #define DEFAULT_PER_PAGE 20
 #define MAX_PER_PAGE     100
 
-/* A JSON escape (\u00XX) takes six bytes for one byte of text, so a post
- * body may be six times WriteKitMaxPostSize plus the other fields.  The
- * parsed source itself is held to the limit. */
-#define JSON_EXPANSION   6
-#define OTHER_FIELDS_MAX (64 * 1024)
 
 static const char *const post_fields[] = {
     "title", "slug", "description", "source", "status", "published_at",
@@ -261,7 +256,7 @@ static int read_post_body(wk_api_request_t *req, wk_post_fields_t *fields,
     apr_size_t max = wk_conf_max_post_size(req->conf);
     struct json_object *body;
 
-    wk_api_read_json(req, max * JSON_EXPANSION + OTHER_FIELDS_MAX, &body);
+    wk_api_read_json(req, max * WK_API_JSON_EXPANSION + WK_API_OTHER_FIELDS_MAX, &body);
     return body != NULL && read_post_fields(req, body, fields, revision);
 }
 
@@ -498,7 +493,7 @@ static int restore_revision(wk_api_request_t *req, apr_int64_t id,
     apr_status_t rv;
 
     if (apr_table_get(req->r->headers_in, "Content-Type") != NULL) {
-        wk_api_read_json(req, OTHER_FIELDS_MAX, &body);
+        wk_api_read_json(req, WK_API_OTHER_FIELDS_MAX, &body);
         if (body == NULL || !wk_api_fields_known(req, body, fields)
             || !read_revision(req, body, &field))
             return OK;

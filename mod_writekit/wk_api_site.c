@@ -31,11 +31,6 @@ APLOG_USE_MODULE(writekit);
 /* preview                                                                 */
 /* ---------------------------------------------------------------------- */
 
-/* JSON escapes can double the bytes of markdown (quotes, backslashes,
- * newlines), so the body may be this much larger than the markdown. */
-#define PREVIEW_BODY_FACTOR 2
-#define PREVIEW_BODY_SLACK  4096
-
 static int post_too_large(wk_api_request_t *req, const char *message)
 {
     return wk_api_error(req, HTTP_REQUEST_ENTITY_TOO_LARGE, "post_too_large",
@@ -76,7 +71,7 @@ static int preview(wk_api_request_t *req)
 
     if (req->r->method_number != M_POST)
         return wk_api_method_not_allowed(req, "POST");
-    wk_api_read_json(req, max * PREVIEW_BODY_FACTOR + PREVIEW_BODY_SLACK,
+    wk_api_read_json(req, max * WK_API_JSON_EXPANSION + WK_API_OTHER_FIELDS_MAX,
                      &body);
     if (body == NULL || !wk_api_fields_known(req, body, fields)
         || !wk_api_field_string(req, body, "markdown", &markdown))

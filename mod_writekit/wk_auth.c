@@ -158,6 +158,11 @@ apr_status_t wk_user_find(wk_user_t **user, wk_db_t *db, const char *email,
     if (email == NULL || *email == '\0')
         return APR_NOTFOUND;
     rv = user_row_find(row, db, email, pool);
+    /* The users table compares emails without case, which suits sign-in
+     * by hand, but Apache's user names may differ only in case between
+     * two accounts, so only an exact match maps one to an author. */
+    if (rv == APR_SUCCESS && strcmp(row->user.email, email) != 0)
+        rv = APR_NOTFOUND;
     if (rv == APR_SUCCESS)
         *user = &row->user;
     return rv;

@@ -178,3 +178,21 @@ const char *wk_time_rfc3339(apr_time_t t, apr_pool_t *pool)
                         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                         tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
+
+int wk_utf8_valid(const char *text, apr_size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    apr_size_t i = 0, seq;
+
+    while (i < len) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        seq = utf8_sequence_length(s + i, len - i);
+        if (seq == 0)
+            return 0;
+        i += seq;
+    }
+    return 1;
+}

@@ -53,6 +53,11 @@ void wk_buf_reset(wk_buf_t *buf);
  */
 void wk_buf_append_escaped(wk_buf_t *buf, const char *text, apr_size_t len);
 
+/* Returns 1 when the len bytes of text are well-formed UTF-8: no overlong
+ * forms, surrogates, noncharacters U+FFFE and U+FFFF, or code points past
+ * U+10FFFF. */
+int wk_utf8_valid(const char *text, apr_size_t len);
+
 /* Formats a time as RFC 3339 in UTC, e.g. 2024-05-01T09:30:00Z. */
 const char *wk_time_rfc3339(apr_time_t t, apr_pool_t *pool);
 

@@ -260,11 +260,36 @@ like($r->header('Retry-After') // '', qr/^[1-9]\d*$/, '429 has Retry-After');
 $r = api_sign_in($locked, 'other@example.test', 'another long password');
 is($r->code, 429, 'address is locked out for other accounts too');
 
+# A second session cookie of the same name (a sibling host can set one
+# on a parent domain) does not hide the live one.
+{
+    my $twin = api_client('studio-a.test');
+    api_sign_in($twin, 'ann@example.test', 'correct horse battery');
+    my $good = $twin->{cookie};
+    for my $header ("wk_session=$good; wk_session=bogus",
+                    "wk_session=bogus; wk_session=$good") {
+        my $r2 = api_call($twin, 'GET', 'session',
+                          headers => { Cookie => $header });
+        is($r2->code, 200, "live session found in '"
+           . ($header =~ /^wk_session=bogus/ ? 'bogus first' : 'live first')
+           . "' cookies");
+    }
+
+    # Overlong UTF-8 and encoded surrogates pass json-c's own check.
+    for my $bytes ("over\xc0\xaflong", "sur\xed\xa0\x80rogate") {
+        my $r2 = api_call($twin, 'POST', 'posts', raw => qq({"title":"$bytes"}),
+                          type => 'application/json');
+        is($r2->code, 400, 'invalid UTF-8 in a body gets 400');
+        is($r2->{json}{error}{code}, 'invalid_json',
+           'invalid UTF-8 is invalid_json');
+    }
+}
+
 # WriteKitStudioAuth apache: Apache's Basic auth signs the author in.
 my $file_apache = make_blog('studio-apache.db', title => 'Apache auth');
 add_author($file_apache, 'ann@example.test', 'unused password');
 my $htpasswd = "$ENV{WK_TEST_ROOT}/htpasswd";
-for my $user ('ann@example.test', 'bob@example.test') {
+for my $user ('ann@example.test', 'bob@example.test', 'Ann@Example.Test') {
     my $create = -e $htpasswd ? '' : 'c';
     system("htpasswd -${create}bB '$htpasswd' '$user' 'basic secret' 2>/dev/null") == 0
         or die "htpasswd failed for $user";
@@ -283,6 +308,11 @@ $r = api_call($apache, 'GET', 'session',
               headers => { Authorization => basic('bob@example.test') });
 is($r->code, 403, 'Basic auth user without an author gets 403');
 is($r->{json}{error}{code}, 'no_author', 'no author code');
+# htpasswd keeps user names as typed: Ann@Example.Test is another account
+# there and must not act as ann@example.test.
+$r = api_call($apache, 'GET', 'session',
+              headers => { Authorization => basic('Ann@Example.Test') });
+is($r->code, 403, 'Apache user differing only in case is no author');
 $r = api_call($apache, 'POST', 'session',
               headers => { Authorization => basic('ann@example.test') },
               json => { email => 'ann@example.test',

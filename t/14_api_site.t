@@ -256,6 +256,16 @@ my @left = grep { !$existed{$_} } glob('/tmp/wk-export-*');
 is(scalar @left, 0, 'no temporary export file left behind')
     or diag("@left");
 
+# A JSON encoder that escapes every character (\u0041) makes the body six
+# times the markdown; a preview under the limit still renders.
+{
+    my $escaped = '{"markdown":"' . ('\\u0041' x 60000) . '"}';
+    $r = api_call($author_b, 'POST', 'preview', raw => $escaped,
+                  type => 'application/json');
+    is($r->code, 200, 'escaped markdown under the limit previews')
+        or diag($r->content);
+}
+
 # ---- raw HTML: preview and save agree --------------------------------
 my $raw = "Text <b>bold</b> <script>alert(1)</script> "
         . "<a href=\"javascript:alert(2)\" onclick=\"x()\">link</a>\n";
