@@ -70,8 +70,9 @@ apr_status_t wk_session_lookup(wk_session_t **session, wk_db_t *db,
 apr_status_t wk_session_revoke(wk_db_t *db, const char *token,
                                apr_pool_t *pool);
 
-/* Finds an author by email, for sign-in done by Apache's own
- * authentication; APR_NOTFOUND when there is none. */
+/* Finds the author whose email is exactly email (case included), for
+ * sign-in done by Apache's own authentication, whose user names may
+ * differ only in case; APR_NOTFOUND when there is none. */
 apr_status_t wk_user_find(wk_user_t **user, wk_db_t *db, const char *email,
                           apr_pool_t *pool);
 

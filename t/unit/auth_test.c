@@ -99,9 +99,11 @@ static void test_login_checks(apr_pool_t *pool)
        "login empty fields is WK_EAUTH");
     ok(failure_rows(db) == 3, "each failure is recorded");
 
-    ok(wk_user_find(&found, db, "ADA@example.org", pool) == APR_SUCCESS,
-       "user find ignores ASCII case");
+    ok(wk_user_find(&found, db, "Ada@Example.org", pool) == APR_SUCCESS,
+       "user find by exact email");
     ok(found && found->id == user->id, "user find returns the same user");
+    ok(wk_user_find(&found, db, "ada@example.org", pool) == APR_NOTFOUND,
+       "user find needs the exact case");
     ok(wk_user_find(&found, db, "eve@example.org", pool) == APR_NOTFOUND,
        "user find unknown is APR_NOTFOUND");
 }
