@@ -117,7 +117,8 @@ static int edit_failed(wk_api_request_t *req, apr_status_t rv,
     const char *message = error != NULL ? error : "invalid post";
 
     if (rv == APR_NOTFOUND)
-        return wk_api_not_found(req);
+        return wk_api_error(req, HTTP_NOT_FOUND, "not_found",
+                            "There is no such post or revision.");
     if (rv == WK_ETOOBIG)
         return wk_api_error(req, HTTP_REQUEST_ENTITY_TOO_LARGE,
                             "post_too_large", message);
