@@ -555,7 +555,8 @@ static int export_send(wk_api_request_t *req, const char *path)
         ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
                       "WK00104: tenant %s: reading the export copy %s "
                       "failed", wk_db_path(req->db), path);
-        return wk_api_error(req, HTTP_INTERNAL_SERVER_ERROR, "export_failed",
+        apr_table_setn(r->err_headers_out, "Retry-After", "60");
+        return wk_api_error(req, HTTP_SERVICE_UNAVAILABLE, "export_failed",
                             "The export could not be read back.");
     }
 
@@ -590,9 +591,13 @@ static int export_get(wk_api_request_t *req)
         rv = backup_run(source, path, &error, r->pool);
     read_end(source);
     if (rv != APR_SUCCESS) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+        /* WriteKit's own status codes mean nothing to APR's formatter,
+         * so only an APR or system status goes into the log line. */
+        ap_log_rerror(APLOG_MARK, APLOG_ERR,
+                      rv < APR_OS_START_USERERR ? rv : 0, r,
                       "WK00105: tenant %s: export failed: %s",
                       wk_db_path(req->db), error);
+        apr_table_setn(r->err_headers_out, "Retry-After", "60");
         return wk_api_error(req, HTTP_SERVICE_UNAVAILABLE, "export_failed",
                             "The export could not be made; try again "
                             "shortly.");
