@@ -25,12 +25,18 @@
 #include "wk_api.h"
 #include "wk_host.h"
 #include "wk_markdown.h"
+#include "wk_pagecache.h"
 #include "wk_view.h"
 
 #define WK_HANDLER "writekit"
 
 /* The per-process cache, made in each child after fork. */
 static wk_cache_t *tenant_cache;
+
+/* Rendered pages of this process, made in each child after fork.
+ * NOTE: the size is fixed; a directive could set it. */
+static wk_page_cache_t *page_cache;
+#define PAGE_CACHE_BYTES (16 * 1024 * 1024)
 
 /* Time zones the blogs of this process display dates in, parsed once:
  * name -> wk_zone_t, on zone_pool, both guarded by zone_mutex. */
@@ -58,6 +64,11 @@ typedef struct route {
     route_kind_t kind;
     const char *arg;        /* slug, tag slug, media path or API path */
     const char *rest;       /* the path below the mount point */
+
+    /* Set when the page may be kept: where and at which version. */
+    const char *cache_key;
+    apr_int64_t cache_version;
+    apr_time_t cache_expires;
 } route_t;
 
 static wk_server_conf_t *server_conf(const server_rec *s)
@@ -291,6 +302,26 @@ static const char *body_etag(const wk_buf_t *body, apr_pool_t *pool)
     return apr_psprintf(pool, "\"%016" APR_UINT64_T_HEX_FMT "\"", hash);
 }
 
+/* Keeps a page just rendered for this request's route, when it may be. */
+static void page_keep(request_rec *r, const char *content_type,
+                      const wk_buf_t *body, apr_time_t last_modified)
+{
+    route_t *route = ap_get_module_config(r->request_config,
+                                          &writekit_module);
+    wk_page_t page;
+
+    if (route == NULL || route->cache_key == NULL || page_cache == NULL)
+        return;
+    page.body = body->data;
+    page.len = body->len;
+    page.etag = apr_table_get(r->headers_out, "ETag");
+    page.content_type = content_type;
+    page.last_modified = last_modified;
+    if (page.etag != NULL)
+        wk_page_cache_put(page_cache, route->cache_key,
+                          route->cache_version, route->cache_expires, &page);
+}
+
 /*
  * Sends a rendered page with its validators, or 304 when the client's
  * copy is current.  status is the response status (200 or an error).
@@ -309,6 +340,7 @@ static int send_page(request_rec *r, int status, const char *content_type,
             ap_update_mtime(r, last_modified);
             ap_set_last_modified(r);
         }
+        page_keep(r, content_type, body, last_modified);
         cond = ap_meets_conditions(r);
         if (cond != OK) {
             r->status = HTTP_OK;
@@ -318,6 +350,27 @@ static int send_page(request_rec *r, int status, const char *content_type,
     ap_set_content_length(r, (apr_off_t)body->len);
     if (!r->header_only)
         ap_rwrite(body->data, (int)body->len, r);
+    return OK;
+}
+
+/* Sends a page from the cache with its validators, or 304. */
+static int send_cached_page(request_rec *r, const wk_page_t *page)
+{
+    int cond;
+
+    ap_set_content_type(r, page->content_type);
+    apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
+    apr_table_setn(r->headers_out, "ETag", page->etag);
+    if (page->last_modified > 0) {
+        ap_update_mtime(r, page->last_modified);
+        ap_set_last_modified(r);
+    }
+    cond = ap_meets_conditions(r);
+    if (cond != OK)
+        return cond;
+    ap_set_content_length(r, (apr_off_t)page->len);
+    if (!r->header_only)
+        ap_rwrite(page->body, (int)page->len, r);
     return OK;
 }
 
@@ -589,8 +642,50 @@ static int tenant_open(wk_db_t **db, wk_settings_t **settings,
     return HTTP_SERVICE_UNAVAILABLE;
 }
 
+/*
+ * Serves the page of route from the cache when the tenant is still at
+ * the version it was rendered at; otherwise notes in route where and at
+ * which version the page about to be rendered may be kept, and returns
+ * DECLINED.  Pages whose URL answers differently by host or port (an
+ * empty base URL) are keyed by those too.
+ */
+static int page_from_cache(request_rec *r, wk_db_t *db, route_t *route)
+{
+    apr_int64_t version;
+    apr_time_t next_visible;
+    apr_finfo_t finfo;
+    wk_page_t page;
+
+    if (page_cache == NULL
+        || (route->kind != ROUTE_INDEX && route->kind != ROUTE_TAG
+            && route->kind != ROUTE_POST && route->kind != ROUTE_FEED))
+        return DECLINED;
+    if (wk_site_version(&version, &next_visible, db, r->request_time)
+        != APR_SUCCESS
+        || apr_stat(&finfo, wk_db_path(db), APR_FINFO_IDENT, r->pool)
+           != APR_SUCCESS)
+        return DECLINED;
+
+    /* The inode tells a file moved into place from the one it replaced,
+     * which may be at the same version. */
+    route->cache_key = apr_psprintf(r->pool, "%s\n%" APR_UINT64_T_FMT "\n"
+                                    "%s://%s:%u\n%s?%s", wk_db_path(db),
+                                    (apr_uint64_t)finfo.inode,
+                                    ap_http_scheme(r),
+                                    r->hostname ? r->hostname : "",
+                                    ap_get_server_port(r), r->uri,
+                                    r->args ? r->args : "");
+    route->cache_version = version;
+    route->cache_expires = next_visible;
+    if (!wk_page_cache_get(page_cache, route->cache_key, version,
+                           r->request_time, &page, r->pool))
+        return DECLINED;
+    route->cache_key = NULL;    /* nothing to keep: it came from there */
+    return send_cached_page(r, &page);
+}
+
 static int serve_route(request_rec *r, wk_server_conf_t *conf,
-                       const route_t *route)
+                       route_t *route)
 {
     wk_settings_t fallback_settings, *settings;
     wk_site_t site;
@@ -610,6 +705,10 @@ static int serve_route(request_rec *r, wk_server_conf_t *conf,
                           "This blog cannot be served right now. The site's "
                           "administrator has been told.");
     site_init(&site, settings, r, conf);
+
+    status = page_from_cache(r, db, route);
+    if (status != DECLINED)
+        return status;
 
     switch (route->kind) {
     case ROUTE_INDEX:
@@ -732,6 +831,10 @@ static void wk_child_init(apr_pool_t *pchild, server_rec *s)
     if (rv != APR_SUCCESS)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                      "WK00003: cannot create the tenant cache");
+
+    if (wk_page_cache_create(&page_cache, PAGE_CACHE_BYTES, pchild)
+        != APR_SUCCESS)
+        page_cache = NULL;
 
     if (apr_pool_create(&zone_pool, pchild) == APR_SUCCESS
         && apr_thread_mutex_create(&zone_mutex, APR_THREAD_MUTEX_DEFAULT,

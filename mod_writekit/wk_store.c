@@ -679,3 +679,25 @@ apr_status_t wk_settings_load(wk_settings_t *settings, wk_db_t *db,
     sqlite3_reset(stmt);
     return APR_SUCCESS;
 }
+
+apr_status_t wk_site_version(apr_int64_t *version, apr_time_t *next_visible,
+                             wk_db_t *db, apr_time_t now)
+{
+    sqlite3_stmt *stmt = wk_db_prepare(db,
+        "SELECT version, (SELECT min(published_at) FROM posts"
+        " WHERE status <> 'draft' AND published_at > ?1)"
+        " FROM site_state WHERE id = 1");
+    int rc;
+
+    if (stmt == NULL)
+        return WK_EDB;
+    sqlite3_bind_int64(stmt, 1, (apr_int64_t)apr_time_sec(now));
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *version = sqlite3_column_int64(stmt, 0);
+        *next_visible = sqlite3_column_type(stmt, 1) == SQLITE_NULL
+            ? 0 : apr_time_from_sec(sqlite3_column_int64(stmt, 1));
+    }
+    sqlite3_reset(stmt);
+    return rc == SQLITE_ROW ? APR_SUCCESS : WK_EDB;
+}

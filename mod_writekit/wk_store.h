@@ -76,6 +76,15 @@ apr_status_t wk_db_begin(wk_db_t *db, char **error, apr_pool_t *pool);
 apr_status_t wk_db_commit(wk_db_t *db, char **error, apr_pool_t *pool);
 void wk_db_rollback(wk_db_t *db);
 
+/*
+ * Reads the tenant's page version, which every change readers can see
+ * moves, and the first time after now at which a scheduled post becomes
+ * visible (0 when none is scheduled).  A page rendered at one version is
+ * current while the version stays and that time has not come.
+ */
+apr_status_t wk_site_version(apr_int64_t *version, apr_time_t *next_visible,
+                             wk_db_t *db, apr_time_t now);
+
 /* Blog settings: title, description, base_url, posts_per_page, ... */
 typedef struct wk_settings {
     const char *title;

@@ -171,5 +171,17 @@ my @ids3 = $feed3 =~ m{<id>(urn:uuid:[^<]+)</id>}g;
 is_deeply(\@ids3, \@ids, 'entry ids stable across re-import');
 is($feed3, $feed1->content, 'feed unchanged by a re-import of the same post');
 
+# Pages are kept per process; a write by another process (the CLI here)
+# shows on the very next request, from every child.
+for (1 .. 5) { blog_get('beta.test', '/') }
+writekit('import', tenant_dir() . '/beta.db', write_posts('fresh.md' =>
+    "+++\ntitle = \"Fresh from the CLI\"\ndate = 2024-12-01\n+++\nNew.\n"));
+for my $try (1 .. 5) {
+    like(blog_get('beta.test', '/')->decoded_content, qr/Fresh from the CLI/,
+         "new post on the index at once (request $try)");
+}
+like(blog_get('beta.test', '/feed.atom')->decoded_content,
+     qr/Fresh from the CLI/, 'new post in the feed at once');
+
 no_unexpected_errors($mark);
 done_testing();
