@@ -644,10 +644,10 @@ static int tenant_open(wk_db_t **db, wk_settings_t **settings,
 
 /*
  * Serves the page of route from the cache when the tenant is still at
- * the version it was rendered at; otherwise notes in route where and at
- * which version the page about to be rendered may be kept, and returns
- * DECLINED.  Pages whose URL answers differently by host or port (an
- * empty base URL) are keyed by those too.
+ * the version the page was rendered at.  Otherwise it notes in route the
+ * key and version to keep the page under once rendered, and returns
+ * DECLINED.  The key includes the host and port, because with an empty
+ * base URL the page's absolute links depend on them.
  */
 static int page_from_cache(request_rec *r, wk_db_t *db, route_t *route)
 {
@@ -666,8 +666,8 @@ static int page_from_cache(request_rec *r, wk_db_t *db, route_t *route)
            != APR_SUCCESS)
         return DECLINED;
 
-    /* The inode tells a file moved into place from the one it replaced,
-     * which may be at the same version. */
+    /* A file moved into place may be at the version of the file it
+     * replaced; the inode keeps their pages apart. */
     route->cache_key = apr_psprintf(r->pool, "%s\n%" APR_UINT64_T_FMT "\n"
                                     "%s://%s:%u\n%s?%s", wk_db_path(db),
                                     (apr_uint64_t)finfo.inode,

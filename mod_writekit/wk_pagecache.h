@@ -29,8 +29,9 @@ apr_status_t wk_page_cache_create(wk_page_cache_t **cache,
                                   apr_size_t max_bytes, apr_pool_t *pool);
 
 /*
- * Copies the page stored under key onto pool and returns 1 when it was
- * rendered at version and now is before its expiry; returns 0 otherwise.
+ * Copies the page stored under key onto pool and returns 1, when the page
+ * was rendered at version and now is before its expiry.  Returns 0
+ * otherwise.
  */
 int wk_page_cache_get(wk_page_cache_t *cache, const char *key,
                       apr_int64_t version, apr_time_t now, wk_page_t *page,
@@ -42,7 +43,7 @@ void wk_page_cache_put(wk_page_cache_t *cache, const char *key,
                        apr_int64_t version, apr_time_t expires,
                        const wk_page_t *page);
 
-/* Returns the bytes the cache holds now (for tests). */
+/* Returns the number of bytes in the cache now (for tests). */
 apr_size_t wk_page_cache_size(wk_page_cache_t *cache);
 
 #endif

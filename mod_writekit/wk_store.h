@@ -227,7 +227,7 @@ typedef struct wk_post_input {
     const char *import_key;       /* NULL unless imported */
 } wk_post_input_t;
 
-/* What wk_post_upsert() did. */
+/* Outcomes of wk_post_upsert(). */
 #define WK_UPSERT_UPDATED   0
 #define WK_UPSERT_CREATED   1
 #define WK_UPSERT_UNCHANGED 2   /* same fields, tags and redirects */
