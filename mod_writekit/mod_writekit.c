@@ -604,14 +604,24 @@ static int serve_fallback(request_rec *r, const wk_site_t *site,
     return send_not_found(r, site);
 }
 
+/* Logs a tenant fault the first time it is seen and returns 503. */
+static int tenant_unavailable(request_rec *r, const char *path,
+                              const char *error, int first_report)
+{
+    if (first_report)
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      "WK00002: tenant %s unavailable: %s", path, error);
+    apr_table_setn(r->err_headers_out, "Retry-After", "60");
+    return HTTP_SERVICE_UNAVAILABLE;
+}
+
 /*
- * Borrows the connection to the request's tenant and loads its settings.
- * Returns OK, 400 for a Host that is not a host name, 404 for a mass
- * hosting tenant with no file, or 503 for a tenant that cannot be served
- * (logged once per fault).
+ * Borrows the connection to the request's tenant.  Returns OK, 400 for a
+ * Host that is not a host name, 404 for a mass hosting host with no file,
+ * or 503 for a tenant that cannot be opened (logged once).
  */
-static int tenant_open(wk_db_t **db, wk_settings_t **settings,
-                       request_rec *r, const wk_server_conf_t *conf)
+static int tenant_acquire(wk_db_t **db, request_rec *r,
+                          const wk_server_conf_t *conf)
 {
     const char *path;
     char *error = NULL;
@@ -622,24 +632,44 @@ static int tenant_open(wk_db_t **db, wk_settings_t **settings,
         return HTTP_BAD_REQUEST;
     rv = wk_cache_acquire(db, tenant_cache, path, r->pool, &error,
                           &first_report);
+    if (rv == APR_SUCCESS)
+        return OK;
     if (rv == APR_ENOENT && conf->mass_hosting == 1)
         return HTTP_NOT_FOUND;
     if (rv == APR_ENOENT)
         first_report = wk_cache_report_missing(tenant_cache, path);
-    if (rv == APR_SUCCESS) {
-        *settings = apr_palloc(r->pool, sizeof(**settings));
-        if (wk_settings_load(*settings, *db, r->pool) == APR_SUCCESS)
-            return OK;
-        error = apr_psprintf(r->pool, "cannot read settings: %s",
-                             sqlite3_errmsg(wk_db_handle(*db)));
-        first_report = wk_cache_report_fault(tenant_cache, *db, WK_EDB,
-                                             error, r->pool);
-    }
-    if (first_report)
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      "WK00002: tenant %s unavailable: %s", path, error);
-    apr_table_setn(r->err_headers_out, "Retry-After", "60");
-    return HTTP_SERVICE_UNAVAILABLE;
+    return tenant_unavailable(r, path, error, first_report);
+}
+
+/* Loads the tenant's settings; 503 (logged once) when they cannot be
+ * read. */
+static int tenant_settings(wk_settings_t **settings, request_rec *r,
+                           wk_db_t *db)
+{
+    char *error;
+
+    *settings = apr_palloc(r->pool, sizeof(**settings));
+    if (wk_settings_load(*settings, db, r->pool) == APR_SUCCESS)
+        return OK;
+    error = apr_psprintf(r->pool, "cannot read settings: %s",
+                         sqlite3_errmsg(wk_db_handle(db)));
+    return tenant_unavailable(r, wk_db_path(db), error,
+                              wk_cache_report_fault(tenant_cache, db, WK_EDB,
+                                                    error, r->pool));
+}
+
+/*
+ * Borrows the connection to the request's tenant and loads its settings.
+ * Returns OK, 400 for a Host that is not a host name, 404 for a mass
+ * hosting tenant with no file, or 503 for a tenant that cannot be served
+ * (logged once per fault).
+ */
+static int tenant_open(wk_db_t **db, wk_settings_t **settings,
+                       request_rec *r, const wk_server_conf_t *conf)
+{
+    int status = tenant_acquire(db, r, conf);
+
+    return status == OK ? tenant_settings(settings, r, *db) : status;
 }
 
 /*
@@ -653,7 +683,6 @@ static int page_from_cache(request_rec *r, wk_db_t *db, route_t *route)
 {
     apr_int64_t version;
     apr_time_t next_visible;
-    apr_finfo_t finfo;
     wk_page_t page;
 
     if (page_cache == NULL
@@ -661,16 +690,15 @@ static int page_from_cache(request_rec *r, wk_db_t *db, route_t *route)
             && route->kind != ROUTE_POST && route->kind != ROUTE_FEED))
         return DECLINED;
     if (wk_site_version(&version, &next_visible, db, r->request_time)
-        != APR_SUCCESS
-        || apr_stat(&finfo, wk_db_path(db), APR_FINFO_IDENT, r->pool)
-           != APR_SUCCESS)
+        != APR_SUCCESS)
         return DECLINED;
 
     /* A file moved into place may be at the version of the file it
-     * replaced; the inode keeps their pages apart. */
+     * replaced; the inode of the file this connection reads keeps their
+     * pages apart. */
     route->cache_key = apr_psprintf(r->pool, "%s\n%" APR_UINT64_T_FMT "\n"
                                     "%s://%s:%u\n%s?%s", wk_db_path(db),
-                                    (apr_uint64_t)finfo.inode,
+                                    (apr_uint64_t)wk_db_inode(db),
                                     ap_http_scheme(r),
                                     r->hostname ? r->hostname : "",
                                     ap_get_server_port(r), r->uri,
@@ -693,7 +721,15 @@ static int serve_route(request_rec *r, wk_server_conf_t *conf,
     int status;
 
     site_fallback(&site, &fallback_settings, r, conf);
-    status = tenant_open(&db, &settings, r, conf);
+
+    /* A kept page needs neither the settings nor the theme. */
+    status = tenant_acquire(&db, r, conf);
+    if (status == OK) {
+        status = page_from_cache(r, db, route);
+        if (status != DECLINED)
+            return status;
+        status = tenant_settings(&settings, r, db);
+    }
     if (status == HTTP_BAD_REQUEST)
         return send_error(r, &site, status, "Bad request",
                           "The Host header is not a valid host name.");
@@ -705,10 +741,6 @@ static int serve_route(request_rec *r, wk_server_conf_t *conf,
                           "This blog cannot be served right now. The site's "
                           "administrator has been told.");
     site_init(&site, settings, r, conf);
-
-    status = page_from_cache(r, db, route);
-    if (status != DECLINED)
-        return status;
 
     switch (route->kind) {
     case ROUTE_INDEX:

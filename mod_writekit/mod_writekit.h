@@ -51,7 +51,7 @@ typedef struct wk_server_conf {
     int max_upload_size;          /* WriteKitMaxUploadSize, bytes */
     int session_lifetime;         /* WriteKitSessionLifetime, seconds */
 
-    /* Where WriteKit on was set, for messages at start-up. */
+    /* File and line of WriteKit on, for messages at start-up. */
     const char *defined_in;
 
     /* Filled at start-up: the compiled theme. */

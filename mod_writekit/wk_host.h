@@ -6,7 +6,7 @@
 
 #include "wk_core.h"
 
-/* The longest host name DNS allows, in bytes. */
+/* The maximum length of a host name in DNS, in bytes. */
 #define WK_HOST_MAX 253
 
 /*

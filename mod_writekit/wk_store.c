@@ -80,6 +80,7 @@ struct wk_db {
     apr_pool_t *pool;
     sqlite3_stmt *stmts[STMT_COUNT];
     apr_hash_t *write_stmts;   /* SQL text -> statement, for writes */
+    apr_ino_t inode;           /* of the file when it was opened */
 };
 
 int wk_schema_version(void)
@@ -129,6 +130,11 @@ void wk_db_close(wk_db_t *db)
 sqlite3 *wk_db_handle(wk_db_t *db)
 {
     return db->handle;
+}
+
+apr_ino_t wk_db_inode(const wk_db_t *db)
+{
+    return db->inode;
 }
 
 const char *wk_db_path(const wk_db_t *db)
@@ -289,7 +295,8 @@ apr_status_t wk_db_open(wk_db_t **out, const char *path, int flags,
 
     /* Stat first, so a missing file gets its own status and is never
      * created by accident. */
-    rv = apr_stat(&finfo, path, APR_FINFO_TYPE | APR_FINFO_SIZE, pool);
+    rv = apr_stat(&finfo, path,
+                  APR_FINFO_TYPE | APR_FINFO_SIZE | APR_FINFO_INODE, pool);
     if (rv != APR_SUCCESS && !(flags & WK_DB_CREATE)) {
         *error = apr_psprintf(pool, "%s: no such tenant file", path);
         return APR_STATUS_IS_ENOENT(rv) ? APR_ENOENT : rv;
@@ -307,6 +314,8 @@ apr_status_t wk_db_open(wk_db_t **out, const char *path, int flags,
                               path);
         return WK_ECORRUPT;
     }
+    if (rv == APR_SUCCESS)
+        db->inode = finfo.inode;
     if (flags & WK_DB_CREATE)
         open_flags |= SQLITE_OPEN_CREATE;
 

@@ -47,6 +47,11 @@ void wk_db_close(wk_db_t *db);
 sqlite3 *wk_db_handle(wk_db_t *db);
 const char *wk_db_path(const wk_db_t *db);
 
+/* Returns the inode the file had when this connection opened it (0 for a
+ * file the open created), which tells it from a file moved into place
+ * later under the same path. */
+apr_ino_t wk_db_inode(const wk_db_t *db);
+
 /*
  * Returns the statement for sql, prepared on first use and kept until the
  * connection closes, reset and with no bindings; NULL when it does not
