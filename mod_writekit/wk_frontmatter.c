@@ -1454,9 +1454,8 @@ static const char *fence_close_find(const char *block, const char *end,
     return NULL;
 }
 
-/* NOTE: strings are not checked for valid UTF-8.  Invalid bytes reach
- * the tenant file as they are, and wk_buf_append_escaped() replaces them
- * with U+FFFD when a page is written. */
+/* NOTE: strings are not checked for valid UTF-8 here; the importer
+ * rejects a file that is not valid UTF-8 before parsing it. */
 apr_status_t wk_frontmatter_parse(struct json_object **meta,
                                   const char **body, const char *text,
                                   apr_size_t len, char **error,

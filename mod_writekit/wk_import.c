@@ -725,9 +725,21 @@ static void post_import(import_run_t *run, const import_file_t *file,
     }
     if (file_read(&text, &size, file->full_path,
                   limits->max_source_bytes + IMPORT_FRONT_MATTER_MAX, &error,
-                  pool) != APR_SUCCESS
-        || wk_frontmatter_parse(&meta, &body, text, size, &error, pool)
-           != APR_SUCCESS) {
+                  pool) != APR_SUCCESS) {
+        import_skip(run, file->path, WK_IMPORT_FAILED, error, pool);
+        return;
+    }
+
+    /* Titles and tags go into JSON and feeds as they are, so a file in
+     * another encoding is reported rather than stored half-readable. */
+    if (!wk_utf8_valid(text, size)) {
+        import_skip(run, file->path, WK_IMPORT_FAILED, "the file is not "
+                    "valid UTF-8; convert it (for example with iconv)",
+                    pool);
+        return;
+    }
+    if (wk_frontmatter_parse(&meta, &body, text, size, &error, pool)
+        != APR_SUCCESS) {
         import_skip(run, file->path, WK_IMPORT_FAILED, error, pool);
         return;
     }

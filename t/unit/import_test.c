@@ -334,6 +334,17 @@ static void test_other_folder(const char *work)
            "TOML post, edited|published", "first folder's post unchanged");
     is_str(query("SELECT count(*) FROM posts WHERE import_key GLOB"
                  " '*/toml-post.md'"), "2", "both posts stored");
+
+    /* "Caf\xe9" is Latin-1, not UTF-8. */
+    text_write(other, "latin1.md",
+               "+++\ntitle = \"Caf\xe9\"\ndate = 2024-06-02\n+++\nBody.\n");
+    counts = import_run(other);
+    ok(counts.failed == 1, "Latin-1 file fails (%d)", counts.failed);
+    is_str(reported_message("latin1.md"), "skipped: the file is not valid "
+           "UTF-8; convert it (for example with iconv)",
+           "Latin-1 file reported with the reason");
+    is_str(query("SELECT count(*) FROM posts WHERE import_key GLOB"
+                 " '*/latin1.md'"), "0", "Latin-1 file left no row");
 }
 
 static void test_missing_root(void)
