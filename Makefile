@@ -33,15 +33,50 @@ GLUE_SRC = mod_writekit/mod_writekit.c mod_writekit/wk_config.c
 GLUE_SRC += mod_writekit/wk_api.c mod_writekit/wk_api_posts.c
 # The studio API: media, preview, settings and export.
 GLUE_SRC += mod_writekit/wk_api_media.c mod_writekit/wk_api_site.c
+# The studio's app, built from studio/ by npm.
+GLUE_SRC += mod_writekit/wk_studio.c
 MODULE   = $(BUILD)/mod_writekit.so
 CLI      = $(BUILD)/writekit
 
 UNIT_SRC = $(wildcard t/unit/*_test.c)
 UNIT_BIN = $(UNIT_SRC:t/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all deps install test unit-test httpd-test run clean distclean
+# The studio's app: npm installs what package-lock.json names and Vite
+# builds it into studio/dist, which the module serves.  Without npm, or
+# with a Node.js older than Vite needs, make builds the rest and says so.
+STUDIO_SRC = $(wildcard studio/index.html studio/package.json \
+                        studio/vite.config.js studio/scripts/*) \
+             $(shell find studio/src -type f 2>/dev/null)
+STUDIO_DEPS = studio/node_modules/.package-lock.json
+STUDIO_INDEX = studio/dist/index.html
+BROWSER_DEPS = t/browser/node_modules/.package-lock.json
+NODE_OK := $(shell node -e 'const [a, b] = process.versions.node.split("."); \
+             process.exit(a > 20 || (a == 20 && b >= 19) ? 0 : 1)' \
+             2>/dev/null && command -v npm >/dev/null && echo yes)
 
-all: $(MODULE) $(CLI)
+.PHONY: all deps install test unit-test httpd-test browser-test studio run \
+        clean distclean
+
+all: $(MODULE) $(CLI) studio
+
+ifeq ($(NODE_OK)$(wildcard studio/package-lock.json),yesstudio/package-lock.json)
+studio: $(STUDIO_INDEX)
+else
+studio:
+	@echo "make: the studio needs npm and Node.js 20.19 or later; not" \
+	    "building studio/dist (the module and its API work without it)"
+endif
+
+$(STUDIO_DEPS): studio/package-lock.json
+	cd studio && npm ci --no-audit --no-fund
+
+# `npm run build` prints the gzipped size of the studio's JavaScript and
+# fails over its 100 KB budget.
+$(STUDIO_INDEX): $(STUDIO_SRC) $(STUDIO_DEPS)
+	cd studio && npm run build
+
+$(BROWSER_DEPS): t/browser/package-lock.json
+	cd t/browser && npm ci --no-audit --no-fund
 
 config.mk: configure
 	./configure
@@ -82,6 +117,14 @@ unit-test: $(UNIT_BIN)
 httpd-test: all
 	sh t/run-httpd-tests
 
+# The studio in Debian's Chromium against its own httpd on 127.0.0.1
+# (WK_BROWSER_PORT, default 8540); logs and failure screenshots go to
+# t/browser/logs.
+browser-test: all $(BROWSER_DEPS)
+	@test -f $(STUDIO_INDEX) || { echo "make: $(STUDIO_INDEX) is" \
+	    "missing; the browser tests need the built studio"; exit 1; }
+	cd t/browser && node --test --test-concurrency=1 --test-reporter=spec
+
 test: deps
 	$(MAKE) all
 	$(MAKE) unit-test
@@ -92,11 +135,12 @@ run: deps
 	sh scripts/run-demo
 
 clean:
-	rm -rf $(BUILD) t/logs t/conf/apache_test_config.pm t/conf/httpd.conf \
+	rm -rf $(BUILD) studio/dist t/browser/logs t/logs \
+	    t/conf/apache_test_config.pm t/conf/httpd.conf \
 	    t/conf/extra.conf t/conf/modperl_inc.pl t/htdocs/index.html
 
 distclean: clean
-	rm -rf config.mk var
+	rm -rf config.mk var studio/node_modules t/browser/node_modules
 
 # `make bench`: throughput, latency and memory of the built module against
 # a static copy of the post page in the same httpd (docs/benchmarks.md).

@@ -18,3 +18,7 @@ install: $(MODULE) $(CLI)
 	install -d $(DESTDIR)/usr/local/bin $(DESTDIR)/usr/local/share/writekit
 	install -m 755 $(CLI) $(DESTDIR)/usr/local/bin/writekit
 	cp -R templates $(DESTDIR)/usr/local/share/writekit/
+	if [ -f studio/dist/index.html ]; then \
+	    rm -rf $(DESTDIR)/usr/local/share/writekit/studio; \
+	    cp -R studio/dist $(DESTDIR)/usr/local/share/writekit/studio; \
+	fi

@@ -54,6 +54,7 @@ typedef enum {
     ROUTE_FEED,
     ROUTE_MEDIA,
     ROUTE_API,              /* the studio's JSON API */
+    ROUTE_STUDIO,           /* the studio's app: index.html and assets */
     ROUTE_MOUNT_SLASH,      /* /blog -> /blog/ */
     ROUTE_DROP_SLASH,       /* /posts/slug/ -> /posts/slug */
     ROUTE_FALLBACK          /* not ours by path; alias or themed 404 */
@@ -133,6 +134,30 @@ static int route_match(route_t *route, const char *rest, apr_pool_t *pool)
     return 0;
 }
 
+/* "/blog" for a blog mounted at "/blog/" */
+static int is_mount_without_slash(const char *uri, const char *mount)
+{
+    apr_size_t len = strlen(uri);
+
+    return len + 1 == strlen(mount) && strncmp(uri, mount, len) == 0;
+}
+
+/* Below the studio's mount point, api/ is the JSON API and every other
+ * path the app. */
+static void route_studio(route_t *route, const char *rest)
+{
+    const char *api = after_prefix(rest, "api/");
+
+    if (api != NULL || strcmp(rest, "api") == 0) {
+        route->kind = ROUTE_API;
+        route->arg = api != NULL ? api : "";
+    }
+    else {
+        route->kind = ROUTE_STUDIO;
+        route->arg = rest;
+    }
+}
+
 static int wk_translate_name(request_rec *r)
 {
     wk_server_conf_t *conf = server_conf(r->server);
@@ -144,15 +169,12 @@ static int wk_translate_name(request_rec *r)
     mount = wk_conf_mount(conf);
     route = apr_pcalloc(r->pool, sizeof(*route));
 
-    rest = after_prefix(r->uri, wk_conf_studio(conf));
-    if (rest != NULL && (rest = after_prefix(rest, "api/")) != NULL) {
-        route->kind = ROUTE_API;
-        route->arg = rest;
-    }
+    if ((rest = after_prefix(r->uri, wk_conf_studio(conf))) != NULL)
+        route_studio(route, rest);
+    else if (is_mount_without_slash(r->uri, wk_conf_studio(conf)))
+        route->kind = ROUTE_MOUNT_SLASH;
     else if ((rest = after_prefix(r->uri, mount)) == NULL) {
-        /* "/blog" for a blog mounted at "/blog/" */
-        if (strlen(r->uri) + 1 != strlen(mount)
-            || strncmp(r->uri, mount, strlen(r->uri)) != 0)
+        if (!is_mount_without_slash(r->uri, mount))
             return DECLINED;
         route->kind = ROUTE_MOUNT_SLASH;
     }
@@ -800,6 +822,8 @@ static int wk_handler(request_rec *r)
         ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
         return HTTP_METHOD_NOT_ALLOWED;
     }
+    if (route->kind == ROUTE_STUDIO)
+        return wk_studio_serve(r, conf, route->arg);
     if (route->kind == ROUTE_MOUNT_SLASH || route->kind == ROUTE_DROP_SLASH) {
         const char *path = route->kind == ROUTE_MOUNT_SLASH
             ? apr_pstrcat(r->pool, r->uri, "/", NULL)

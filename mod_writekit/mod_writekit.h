@@ -24,6 +24,7 @@
 #define WK_DEFAULT_THEME          WK_DATADIR "/templates/default"
 #define WK_DEFAULT_STUDIO         "/studio/"
 #define WK_DEFAULT_STUDIO_AUTH    WK_STUDIO_AUTH_BUILTIN
+#define WK_DEFAULT_STUDIO_FILES   WK_DATADIR "/studio"
 #define WK_DEFAULT_MAX_POST_SIZE  1048576             /* bytes */
 #define WK_DEFAULT_MAX_UPLOAD_SIZE (10 * 1048576)     /* bytes */
 #define WK_DEFAULT_SESSION_LIFETIME (14 * 86400)      /* seconds */
@@ -47,6 +48,7 @@ typedef struct wk_server_conf {
     int idle_timeout;             /* WriteKitIdleTimeout, main server only */
     const char *studio;           /* WriteKitStudio, begins and ends in / */
     int studio_auth;              /* WriteKitStudioAuth, WK_STUDIO_AUTH_* */
+    const char *studio_files;     /* WriteKitStudioFiles, absolute */
     int max_post_size;            /* WriteKitMaxPostSize, bytes */
     int max_upload_size;          /* WriteKitMaxUploadSize, bytes */
     int session_lifetime;         /* WriteKitSessionLifetime, seconds */
@@ -72,6 +74,7 @@ int wk_conf_max_tenants(const wk_server_conf_t *conf);
 apr_interval_time_t wk_conf_idle_timeout(const wk_server_conf_t *conf);
 const char *wk_conf_studio(const wk_server_conf_t *conf);
 int wk_conf_studio_auth(const wk_server_conf_t *conf);
+const char *wk_conf_studio_files(const wk_server_conf_t *conf);
 apr_size_t wk_conf_max_post_size(const wk_server_conf_t *conf);
 apr_size_t wk_conf_max_upload_size(const wk_server_conf_t *conf);
 apr_interval_time_t wk_conf_session_lifetime(const wk_server_conf_t *conf);
@@ -82,5 +85,10 @@ apr_interval_time_t wk_conf_session_lifetime(const wk_server_conf_t *conf);
  * reports the same errors as a start.
  */
 int wk_conf_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server);
+
+/* Serves the studio's app for a path below its mount point that is not
+ * the API (wk_studio.c); returns an HTTP status. */
+int wk_studio_serve(request_rec *r, const wk_server_conf_t *conf,
+                    const char *rest);
 
 #endif

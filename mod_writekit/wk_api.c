@@ -451,8 +451,25 @@ static struct json_object *user_json(const wk_user_t *user)
     return obj;
 }
 
-/* The body of a session: its author, CSRF token and expiry. */
-static struct json_object *session_json(const wk_session_t *session,
+/* The limits the studio checks before it sends a post or an upload, so
+ * an author hears of them before a long transfer. */
+static struct json_object *limits_json(const wk_api_request_t *req)
+{
+    struct json_object *obj = json_object_new_object();
+
+    json_object_object_add(obj, "max_post_size",
+                           json_object_new_int64((int64_t)
+                               wk_conf_max_post_size(req->conf)));
+    json_object_object_add(obj, "max_upload_size",
+                           json_object_new_int64((int64_t)
+                               wk_conf_max_upload_size(req->conf)));
+    return obj;
+}
+
+/* The body of a session: its author, CSRF token, expiry and the limits
+ * of this virtual host. */
+static struct json_object *session_json(const wk_api_request_t *req,
+                                        const wk_session_t *session,
                                         apr_pool_t *pool)
 {
     struct json_object *obj = json_object_new_object();
@@ -467,6 +484,7 @@ static struct json_object *session_json(const wk_session_t *session,
                            ? json_object_new_string(
                                  wk_time_rfc3339(session->expires_at, pool))
                            : NULL);
+    json_object_object_add(obj, "limits", limits_json(req));
     return obj;
 }
 
@@ -623,7 +641,7 @@ static int sign_in(wk_api_request_t *req)
     if (rv != APR_SUCCESS)
         return wk_api_database_error(req, "creating a session", error);
     set_session_cookie(req, token, lifetime);
-    return wk_api_send_json(req, HTTP_OK, session_json(session, r->pool));
+    return wk_api_send_json(req, HTTP_OK, session_json(req, session, r->pool));
 }
 
 static int sign_out(wk_api_request_t *req)
@@ -653,7 +671,7 @@ int wk_api_session(wk_api_request_t *req)
         if (req->session == NULL)
             return wk_api_unauthenticated(req);
         return wk_api_send_json(req, HTTP_OK,
-                                session_json(req->session, r->pool));
+                                session_json(req, req->session, r->pool));
     case M_POST:
         return sign_in(req);
     case M_DELETE:

@@ -52,6 +52,7 @@ void *wk_server_conf_merge(apr_pool_t *pool, void *base_conf, void *add_conf)
     MERGE_PTR(defined_in);
     MERGE_PTR(studio);
     MERGE_INT(studio_auth);
+    MERGE_PTR(studio_files);
     MERGE_INT(max_post_size);
     MERGE_INT(max_upload_size);
     MERGE_INT(session_lifetime);
@@ -97,6 +98,11 @@ int wk_conf_studio_auth(const wk_server_conf_t *conf)
 {
     return conf->studio_auth != WK_UNSET ? conf->studio_auth
                                          : WK_DEFAULT_STUDIO_AUTH;
+}
+
+const char *wk_conf_studio_files(const wk_server_conf_t *conf)
+{
+    return conf->studio_files ? conf->studio_files : WK_DEFAULT_STUDIO_FILES;
 }
 
 apr_size_t wk_conf_max_post_size(const wk_server_conf_t *conf)
@@ -229,6 +235,26 @@ static const char *set_studio_auth(cmd_parms *cmd, void *dconf,
     return NULL;
 }
 
+/* The directory of a studio build: index.html and assets/. */
+static const char *set_studio_files(cmd_parms *cmd, void *dconf,
+                                    const char *arg)
+{
+    const char *dir, *index;
+    apr_finfo_t finfo;
+    const char *error = resolve_dir(cmd, arg, &dir);
+
+    if (error != NULL)
+        return error;
+    index = apr_pstrcat(cmd->temp_pool, dir, "/index.html", NULL);
+    if (apr_stat(&finfo, index, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || finfo.filetype != APR_REG)
+        return apr_psprintf(cmd->pool, "WriteKitStudioFiles: '%s' has no "
+                            "index.html; expected the studio's build, "
+                            "studio/dist after make", arg);
+    cmd_conf(cmd)->studio_files = dir;
+    return NULL;
+}
+
 static const char *set_max_post_size(cmd_parms *cmd, void *dconf,
                                      const char *arg)
 {
@@ -302,6 +328,9 @@ const command_rec wk_directives[] = {
                   "builtin: authors sign in with the studio's own form; "
                   "apache: trust the user of Apache's authentication "
                   "(default builtin)"),
+    AP_INIT_TAKE1("WriteKitStudioFiles", set_studio_files, NULL, RSRC_CONF,
+                  "Directory of the studio's built app, with index.html "
+                  "(default " WK_DEFAULT_STUDIO_FILES ")"),
     AP_INIT_TAKE1("WriteKitMaxPostSize", set_max_post_size, NULL, RSRC_CONF,
                   "Largest markdown source of a post, in bytes, for saves "
                   "and previews (default 1048576)"),

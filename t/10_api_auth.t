@@ -29,8 +29,8 @@ like($r->{json}{error}{message}, qr{/studio/api/nothing-here},
 # The reader's pages are untouched by the studio's mount point.
 is(blog_get('studio-a.test', '/')->code, 200, 'reader index still served');
 $r = blog_get('studio-a.test', '/studio/other');
-is($r->code, 404, 'a studio path outside api/ is not the API');
-like($r->header('Content-Type'), qr{^text/html}, 'and gets the themed 404');
+is($r->code, 200, 'a studio path outside api/ is the app');
+like($r->header('Content-Type'), qr{^text/html}, 'and gets HTML, not JSON');
 
 # WriteKitStudio moves the API; the blog under /blog keeps its pages.
 my $moved = api_client('studio-moved.test', studio => '/admin/');
@@ -93,6 +93,10 @@ is($r->{json}{user}{email}, 'ann@example.test', 'sign-in returns the user');
 like($r->{json}{csrf_token} // '', qr/^\S{16,}$/, 'sign-in returns a CSRF token');
 like($r->{json}{expires_at} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
      'expiry is RFC 3339 UTC');
+is($r->{json}{limits}{max_post_size}, 1048576,
+   'session names the default post size limit');
+is($r->{json}{limits}{max_upload_size}, 10485760,
+   'session names the default upload limit');
 my $cookie = $r->header('Set-Cookie') // '';
 like($cookie, qr/^wk_session=[^;]{20,};/, 'session cookie set');
 like($cookie, qr/; Path=\/studio\/(;|$)/, 'cookie path is the studio');
@@ -114,6 +118,12 @@ is(api_call($intruder, 'GET', 'settings')->code, 401,
    "another tenant's cookie opens no settings");
 is(api_call($client, 'GET', 'settings')->code, 200,
    'own cookie opens the settings');
+
+# Each virtual host names its own limits.
+my $author_b = api_client('studio-b.test');
+$r = api_sign_in($author_b, 'ann@example.test', 'another long password');
+is($r->{json}{limits}{max_post_size}, 65536,
+   'session names the host post size limit');
 
 # CSRF: changes need the blog's own Origin or the session's token.
 my $other = api_client('studio-a.test');
