@@ -151,8 +151,8 @@ apr_status_t wk_post_get(wk_post_t **out, wk_db_t *db, apr_int64_t id,
     }
     post = wk_post_from_row(stmt, pool);
     post->source = apr_pstrmemdup(pool,
-        (const char *)sqlite3_column_text(stmt, 13),
-        (apr_size_t)sqlite3_column_bytes(stmt, 13));
+        (const char *)sqlite3_column_text(stmt, WK_POST_COLUMN_COUNT),
+        (apr_size_t)sqlite3_column_bytes(stmt, WK_POST_COLUMN_COUNT));
     sqlite3_reset(stmt);
 
     *out = post;

@@ -41,24 +41,28 @@ static const char *const stmt_sql[STMT_COUNT] = {
         " WHERE pt.post_id = ?1 ORDER BY t.name",
     [STMT_LIST_ALL] =
         "SELECT " WK_POST_LIST_COLUMNS " FROM posts"
-        " WHERE status <> 'draft' AND published_at <= ?1"
+        " WHERE status <> 'draft' AND published_at <= ?1 AND kind = 'post'"
         " ORDER BY published_at DESC, id DESC LIMIT ?2 OFFSET ?3",
     [STMT_COUNT_ALL] =
-        "SELECT count(*) FROM posts WHERE status <> 'draft' AND published_at <= ?1",
+        "SELECT count(*) FROM posts WHERE status <> 'draft' AND published_at <= ?1"
+        " AND kind = 'post'",
     [STMT_LIST_TAG] =
         "SELECT p.id, p.uid, p.slug, p.title, p.description, p.author,"
         " p.source_format, NULL, p.status, p.published_at, p.updated_at,"
-        " p.revision, p.created_at FROM tags t JOIN post_tags pt ON pt.tag_id = t.id"
+        " p.revision, p.created_at, p.kind, p.excerpt, p.featured_image,"
+        " p.canonical_url FROM tags t JOIN post_tags pt ON pt.tag_id = t.id"
         " JOIN posts p ON p.id = pt.post_id"
         " WHERE t.slug = ?4 AND p.status <> 'draft' AND p.published_at <= ?1"
+        " AND p.kind = 'post'"
         " ORDER BY p.published_at DESC, p.id DESC LIMIT ?2 OFFSET ?3",
     [STMT_COUNT_TAG] =
         "SELECT count(*) FROM tags t JOIN post_tags pt ON pt.tag_id = t.id"
         " JOIN posts p ON p.id = pt.post_id"
-        " WHERE t.slug = ?2 AND p.status <> 'draft' AND p.published_at <= ?1",
+        " WHERE t.slug = ?2 AND p.status <> 'draft' AND p.published_at <= ?1"
+        " AND p.kind = 'post'",
     [STMT_LIST_FEED] =
         "SELECT " WK_POST_COLUMNS " FROM posts"
-        " WHERE status <> 'draft' AND published_at <= ?1"
+        " WHERE status <> 'draft' AND published_at <= ?1 AND kind = 'post'"
         " ORDER BY published_at DESC, id DESC LIMIT ?2",
     [STMT_TAG_GET] =
         "SELECT slug, name FROM tags WHERE slug = ?1",
@@ -417,6 +421,10 @@ wk_post_t *wk_post_from_row(sqlite3_stmt *stmt, apr_pool_t *pool)
     post->updated_at = apr_time_from_sec(sqlite3_column_int64(stmt, 10));
     post->revision = sqlite3_column_int(stmt, 11);
     post->created_at = apr_time_from_sec(sqlite3_column_int64(stmt, 12));
+    post->kind = column_text(stmt, 13, pool);
+    post->excerpt = column_text(stmt, 14, pool);
+    post->featured_image = column_text(stmt, 15, pool);
+    post->canonical_url = column_text(stmt, 16, pool);
     return post;
 }
 

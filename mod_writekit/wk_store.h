@@ -130,6 +130,10 @@ typedef struct wk_post {
     apr_time_t created_at;
     int revision;              /* 1 when created, +1 on every update */
     apr_array_header_t *tags;  /* of wk_tag_t */
+    const char *kind;          /* "post", or "page": kept out of lists */
+    const char *excerpt;
+    const char *featured_image; /* a URL, "" for none */
+    const char *canonical_url;  /* a URL, "" for the post's own */
 } wk_post_t;
 
 /*
@@ -138,10 +142,14 @@ typedef struct wk_post {
  */
 #define WK_POST_COLUMNS                                                   \
     "id, uid, slug, title, description, author, source_format, html,"     \
-    " status, published_at, updated_at, revision, created_at"
+    " status, published_at, updated_at, revision, created_at, kind,"      \
+    " excerpt, featured_image, canonical_url"
 #define WK_POST_LIST_COLUMNS                                              \
     "id, uid, slug, title, description, author, source_format, NULL,"     \
-    " status, published_at, updated_at, revision, created_at"
+    " status, published_at, updated_at, revision, created_at, kind,"      \
+    " excerpt, featured_image, canonical_url"
+/* The number of columns above; a query may select more after them. */
+#define WK_POST_COLUMN_COUNT 17
 
 /* Reads the current row of a statement that selects WK_POST_COLUMNS
  * (source and tags stay NULL). */
@@ -230,6 +238,10 @@ typedef struct wk_post_input {
     apr_array_header_t *tags;     /* of const char * tag names */
     apr_array_header_t *aliases;  /* of const char * URL paths */
     const char *import_key;       /* NULL unless imported */
+    const char *kind;             /* "post" (also for NULL) or "page" */
+    const char *excerpt;          /* NULL for "" like the three below */
+    const char *featured_image;
+    const char *canonical_url;
 } wk_post_input_t;
 
 /* Outcomes of wk_post_upsert(). */

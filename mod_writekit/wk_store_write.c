@@ -183,6 +183,14 @@ static void bind_post_fields(sqlite3_stmt *stmt,
         sqlite3_bind_text(stmt, 11, in->import_key, -1, SQLITE_STATIC);
     else
         sqlite3_bind_null(stmt, 11);
+    sqlite3_bind_text(stmt, 13, in->kind ? in->kind : "post", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 14, in->excerpt ? in->excerpt : "", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 15, in->featured_image ? in->featured_image : "",
+                      -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 16, in->canonical_url ? in->canonical_url : "",
+                      -1, SQLITE_STATIC);
 }
 
 static apr_status_t post_insert(apr_int64_t *id, wk_db_t *db,
@@ -192,8 +200,9 @@ static apr_status_t post_insert(apr_int64_t *id, wk_db_t *db,
     sqlite3_stmt *stmt = wk_db_statement(db,
         "INSERT INTO posts (slug, title, description, author, source,"
         " source_format, html, status, published_at, created_at, updated_at,"
-        " import_key, uid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-        " ?10, ?11, ?12)", error, pool);
+        " import_key, uid, kind, excerpt, featured_image, canonical_url)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12,"
+        " ?13, ?14, ?15, ?16)", error, pool);
     apr_status_t rv;
 
     if (stmt == NULL)
@@ -213,7 +222,8 @@ static apr_status_t post_update(apr_int64_t id, wk_db_t *db,
         "UPDATE posts SET slug = ?1, title = ?2, description = ?3,"
         " author = ?4, source = ?5, source_format = ?6, html = ?7,"
         " status = ?8, published_at = ?9, updated_at = ?10,"
-        " import_key = ?11, revision = revision + 1 WHERE id = ?12",
+        " import_key = ?11, kind = ?13, excerpt = ?14, featured_image = ?15,"
+        " canonical_url = ?16, revision = revision + 1 WHERE id = ?12",
         error, pool);
 
     if (stmt == NULL)
@@ -391,7 +401,8 @@ static int post_unchanged(apr_int64_t id, wk_db_t *db,
         "SELECT 1 FROM posts WHERE id = ?12 AND slug = ?1 AND title = ?2"
         " AND description = ?3 AND author = ?4 AND source = ?5"
         " AND source_format = ?6 AND html = ?7 AND status = ?8"
-        " AND published_at IS ?9");
+        " AND published_at IS ?9 AND kind = ?13 AND excerpt = ?14"
+        " AND featured_image = ?15 AND canonical_url = ?16");
     int same;
 
     if (stmt == NULL)

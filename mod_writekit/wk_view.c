@@ -64,6 +64,18 @@ static const char *human_date(apr_time_t t, const wk_zone_t *zone,
                         tm.tm_year + 1900);
 }
 
+/* Returns url when it is http, https or a path, else NULL, so a URL an
+ * import stored can never run script from a page. */
+static const char *url_web_or_path(const char *url)
+{
+    if (url == NULL)
+        return NULL;
+    if (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0
+        || url[0] == '/' || strncmp(url, "../", 3) == 0)
+        return url;
+    return NULL;
+}
+
 static struct json_object *tags_json(const wk_site_t *site,
                                      const apr_array_header_t *tags,
                                      apr_pool_t *pool)
@@ -99,6 +111,7 @@ static struct json_object *post_json(const wk_site_t *site,
                                        pool));
     put_string(obj, "date_iso", wk_time_rfc3339(post->published_at, pool));
     put_string(obj, "updated_iso", wk_time_rfc3339(post->updated_at, pool));
+    put_string(obj, "featured_image", url_web_or_path(post->featured_image));
     if (post->html)
         put_string(obj, "html", post->html);
     json_object_object_add(obj, "tags", tags_json(site, post->tags, pool));
@@ -214,10 +227,15 @@ apr_status_t wk_view_index(wk_buf_t *out, const wk_site_t *site,
 apr_status_t wk_view_post(wk_buf_t *out, const wk_site_t *site,
                           const wk_post_t *post, apr_pool_t *pool)
 {
+    /* A post first published elsewhere names that copy as canonical, so
+     * search engines keep crediting the original. */
+    const char *canonical = url_web_or_path(post->canonical_url) != NULL
+                            && post->canonical_url[0] == 'h'
+        ? post->canonical_url
+        : site_url(site->absolute_root, "posts/", post->slug, pool);
     struct json_object *ctx = page_context(site,
         apr_pstrcat(pool, post->title, " - ", site->settings->title, NULL),
-        post->description,
-        site_url(site->absolute_root, "posts/", post->slug, pool), pool);
+        post->description, canonical, pool);
 
     json_object_object_add(ctx, "post", post_json(site, post, pool));
     return render_page(out, site, "post", ctx);
