@@ -1,0 +1,139 @@
+import { useStore } from '@nanostores/react';
+import { useEffect, useRef, useState } from 'react';
+import { saveNow } from '../stores/autosave.js';
+import { $conflict, $editor, hasUnsavedChanges } from '../stores/editor-state.js';
+import { closeEditor, deleteOpenPost, openPost } from '../stores/editor.js';
+import { navigate } from '../stores/router.js';
+import { clearUploads } from '../stores/uploads.js';
+import { ConflictDialog } from './ConflictDialog.jsx';
+import { ConfirmDialog } from './Dialog.jsx';
+import { EditorFields } from './EditorFields.jsx';
+import { Link } from './Link.jsx';
+import { MarkdownPane } from './MarkdownPane.jsx';
+import { MediaDialog } from './MediaDialog.jsx';
+import { PreviewPane } from './PreviewPane.jsx';
+import { PublishControls } from './PublishControls.jsx';
+import { SaveIndicator } from './SaveIndicator.jsx';
+import { captureAnchor, insertAtAnchor } from './text-insertion.js';
+
+export function EditorPage({ postId }) {
+  const editor = useStore($editor);
+
+  useEffect(() => {
+    clearUploads();
+    openPost(postId);
+    return () => {
+      closeEditor();
+      if (hasUnsavedChanges()) {
+        saveNow();
+      }
+    };
+  }, [postId]);
+
+  if (editor.postId !== postId || editor.phase === 'loading' || editor.phase === 'idle') {
+    return (
+      <h1 tabIndex={-1} className="page-loading">
+        Loading post…
+      </h1>
+    );
+  }
+  if (editor.phase !== 'ready') {
+    return (
+      <>
+        <h1 tabIndex={-1}>{editor.phase === 'missing' ? 'Post not found' : 'Could not load the post'}</h1>
+        <p role="alert" className="form-error">
+          {editor.loadError}
+          {editor.phase === 'failed' && ' Retrying…'}
+        </p>
+        <p>
+          <Link to="">Back to the posts</Link>
+        </p>
+      </>
+    );
+  }
+  return <PostEditor />;
+}
+
+function useSaveShortcut() {
+  useEffect(() => {
+    function handleKeyDown(event) {
+      if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 's') {
+        // Keeps the browser's "Save page as" dialog closed.
+        event.preventDefault();
+        saveNow();
+      }
+    }
+    window.addEventListener('keydown', handleKeyDown);
+    return () => window.removeEventListener('keydown', handleKeyDown);
+  }, []);
+}
+
+function PostEditor() {
+  const conflict = useStore($conflict);
+  const [dialog, setDialog] = useState(null);
+  const [conflictHidden, setConflictHidden] = useState(false);
+  const textareaRef = useRef(null);
+  const mediaAnchor = useRef(null);
+  const inserted = useRef(false);
+
+  useSaveShortcut();
+
+  useEffect(() => {
+    if (!conflict) {
+      setConflictHidden(false);
+    }
+  }, [conflict]);
+
+  function openMediaLibrary() {
+    mediaAnchor.current = captureAnchor(textareaRef.current);
+    inserted.current = false;
+    setDialog('media');
+  }
+
+  function insertMedia(markdown) {
+    insertAtAnchor(textareaRef.current, mediaAnchor.current, markdown);
+    inserted.current = true;
+    setDialog(null);
+  }
+
+  function confirmDelete() {
+    setDialog(null);
+    deleteOpenPost();
+    navigate('');
+  }
+
+  return (
+    <div className="editor">
+      <div className="editor-heading">
+        <h1 tabIndex={-1}>Edit post</h1>
+        <SaveIndicator onResolveConflict={() => setConflictHidden(false)} />
+      </div>
+
+      <EditorFields />
+      <PublishControls onDelete={() => setDialog('delete')} />
+
+      <div className="panes">
+        <MarkdownPane textareaRef={textareaRef} onOpenMediaLibrary={openMediaLibrary} />
+        <PreviewPane />
+      </div>
+
+      {conflict && !conflictHidden && <ConflictDialog onClose={() => setConflictHidden(true)} />}
+      {dialog === 'media' && (
+        <MediaDialog
+          onInsert={insertMedia}
+          onClose={() => setDialog(null)}
+          returnFocus={(previous) => (inserted.current ? textareaRef.current : previous)}
+        />
+      )}
+      {dialog === 'delete' && (
+        <ConfirmDialog
+          title="Delete post?"
+          message="This post will be deleted for good, with its revisions and any changes not saved yet."
+          confirmLabel="Delete post"
+          onConfirm={confirmDelete}
+          onCancel={() => setDialog(null)}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,31 @@
+import { useStore } from '@nanostores/react';
+import { useEffect } from 'react';
+import { $fields, $post } from '../stores/editor-state.js';
+import { $preview, schedulePreview, showRenderedPreview } from '../stores/preview.js';
+
+/** Renders the post as readers get it, from the server's renderer, as the author types. */
+export function PreviewPane() {
+  const source = useStore($fields).source;
+  const preview = useStore($preview);
+
+  useEffect(() => {
+    const post = $post.get();
+    if (source === post.source && typeof post.html === 'string') {
+      // The server rendered exactly this source when it saved the post.
+      showRenderedPreview(source, post.html);
+    } else {
+      schedulePreview(source);
+    }
+  }, [source]);
+
+  return (
+    <div className="pane preview-pane">
+      <div className="pane-label" aria-hidden="true">
+        Preview
+      </div>
+      {preview.error && <p className="preview-error">{preview.error}</p>}
+      {/* The region contains the server's HTML and nothing else. */}
+      <div role="region" aria-label="Preview" className="preview" dangerouslySetInnerHTML={{ __html: preview.html }} />
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+import { mountPath } from './paths.js';
+import { listLiveTabIds, tabIdReady } from './tab.js';
+
+// Local copies of posts with changes the server has not acknowledged yet,
+// in localStorage under one key per post and tab:
+//   writekit:copy:MOUNT:POST_ID:TAB_ID -> {postId, tabId, baseRevision, fields, writtenAt}
+// They are written synchronously on every change, so a reload, a closed
+// tab or a server restart loses nothing, and removed only once the server
+// has acknowledged a save of exactly the state they contain.
+
+const keyPrefix = `writekit:copy:${mountPath}:`;
+
+let tabId = null;
+tabIdReady.then((id) => {
+  tabId = id;
+});
+
+function copyKey(postId, ownerTabId) {
+  return `${keyPrefix}${postId}:${ownerTabId}`;
+}
+
+function readCopy(key) {
+  try {
+    const copy = JSON.parse(localStorage.getItem(key));
+    return copy && typeof copy.fields === 'object' ? copy : null;
+  } catch {
+    return null;
+  }
+}
+
+function listCopyKeys(postId) {
+  const prefix = `${keyPrefix}${postId}:`;
+  const keys = [];
+  for (let i = 0; i < localStorage.length; i++) {
+    const key = localStorage.key(i);
+    if (key.startsWith(prefix)) {
+      keys.push(key);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Writes this tab's copy of a post. Returns false when localStorage
+ * rejects it (quota exceeded or storage disabled).
+ */
+export function writeLocalCopy(postId, baseRevision, fields) {
+  const copy = { postId, tabId, baseRevision, fields, writtenAt: Date.now() };
+  try {
+    localStorage.setItem(copyKey(postId, tabId), JSON.stringify(copy));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Removes this tab's copy of a post. */
+export function removeLocalCopy(postId) {
+  localStorage.removeItem(copyKey(postId, tabId));
+}
+
+/** Removes the copies of a post in every tab, once the post is deleted. */
+export function removeAllLocalCopies(postId) {
+  for (const key of listCopyKeys(postId)) {
+    localStorage.removeItem(key);
+  }
+}
+
+/**
+ * Returns this tab's copy of a post, else the newest copy left by a tab
+ * that is closed now, which then becomes this tab's copy. Returns null when
+ * there is neither; copies of other open tabs are never taken.
+ */
+export async function takeLocalCopy(postId) {
+  await tabIdReady;
+  const own = readCopy(copyKey(postId, tabId));
+  if (own) {
+    return own;
+  }
+
+  const liveTabs = await listLiveTabIds();
+  let newest = null;
+  let newestKey = null;
+  for (const key of listCopyKeys(postId)) {
+    const copy = readCopy(key);
+    if (copy && !liveTabs.has(copy.tabId) && (!newest || copy.writtenAt > newest.writtenAt)) {
+      newest = copy;
+      newestKey = key;
+    }
+  }
+  if (!newest) {
+    return null;
+  }
+
+  if (!writeLocalCopy(postId, newest.baseRevision, newest.fields)) {
+    // The copy stays under the closed tab's key; it is still applied here.
+    return newest;
+  }
+  localStorage.removeItem(newestKey);
+  return { ...newest, tabId };
+}

@@ -1,0 +1,126 @@
+import { atom } from 'nanostores';
+import { changedFields, editableFields, fieldsFromPost, sameFields } from '../post-fields.js';
+import { removeLocalCopy, writeLocalCopy } from '../local-copies.js';
+
+// State of the post open in the editor. The stores that change it are
+// editor.js (open and type), autosave.js (save), publishing.js (status)
+// and conflict.js (412 from the server).
+
+/** Loading phase: 'idle', 'loading', 'ready', 'missing' (404) or 'failed'. */
+export const $editor = atom({ phase: 'idle', postId: null, loadError: '' });
+
+/** The post as the server last acknowledged it. */
+export const $post = atom(null);
+
+/** The editor's inputs: title, slug, tags (comma-separated), description, source. */
+export const $fields = atom(null);
+
+/**
+ * Save indicator: `state` is 'saved', 'dirty', 'saving', 'offline',
+ * 'conflict' or 'error'; `message` explains an error.
+ */
+export const $saveState = atom({ state: 'saved', message: '' });
+
+/** Server errors by API field name, shown next to the input. */
+export const $fieldErrors = atom({});
+
+/** A status change shown before the server confirms it: {status, published_at}. */
+export const $pendingStatus = atom(null);
+
+/** The error of the last publish, schedule or unpublish, rolled back. */
+export const $actionError = atom('');
+
+/** A 412 conflict: {theirs, mineRevision, busy, error}, or null. */
+export const $conflict = atom(null);
+
+/** Set when localStorage rejects the local copy (full or disabled). */
+export const $storageWarning = atom('');
+
+// baseRevision is the revision the inputs build on. It differs from
+// $post's revision only during a conflict, where the local copy must keep
+// its old base so that a reload finds the same conflict. acknowledged is
+// the field state the server last accepted.
+export const editorSession = { baseRevision: null, acknowledged: null };
+
+export function setSaveState(state, message = '') {
+  $saveState.set({ state, message });
+}
+
+/** Returns whether the inputs contain changes the server has not acknowledged. */
+export function hasUnsavedChanges() {
+  const fields = $fields.get();
+  return fields !== null && editorSession.acknowledged !== null && !sameFields(fields, editorSession.acknowledged);
+}
+
+/**
+ * Writes the inputs to this tab's local copy, or removes the copy when the
+ * inputs equal what the server has.
+ */
+export function persistLocalCopy() {
+  const post = $post.get();
+  const fields = $fields.get();
+  if (!$conflict.get() && !changedFields(fields, post)) {
+    removeLocalCopy(post.id);
+    return;
+  }
+  if (writeLocalCopy(post.id, editorSession.baseRevision, fields)) {
+    $storageWarning.set('');
+  } else {
+    $storageWarning.set('This browser does not let the studio keep a local copy, so changes not saved yet are lost if the tab closes.');
+  }
+}
+
+/** Shows a post that is the new base of the editor and drops the local copy. */
+export function adoptPost(post) {
+  const fields = fieldsFromPost(post);
+  $post.set(post);
+  $fields.set(fields);
+  editorSession.baseRevision = post.revision;
+  editorSession.acknowledged = fields;
+  removeLocalCopy(post.id);
+}
+
+// The server normalizes slugs ("My Slug" becomes "my-slug") and removes
+// duplicate tags. The inputs take the server's values unless the author
+// has changed them since the save was sent.
+const normalizedByServer = ['slug', 'tags'];
+
+/**
+ * Records a save the server acknowledged: `sent` is the field state the
+ * request was built from. Returns whether changes made since are unsaved.
+ */
+export function acknowledgeSave(updated, sent) {
+  const current = $fields.get();
+  const serverFields = fieldsFromPost(updated);
+  const stillDifferent = changedFields(current, updated) ?? {};
+  const next = { ...current };
+  const acknowledged = { ...sent };
+  for (const name of normalizedByServer) {
+    if (name in stillDifferent && current[name] === sent[name]) {
+      next[name] = serverFields[name];
+      acknowledged[name] = serverFields[name];
+    }
+  }
+
+  $post.set(updated);
+  $fields.set(next);
+  editorSession.baseRevision = updated.revision;
+  editorSession.acknowledged = acknowledged;
+
+  const errors = { ...$fieldErrors.get() };
+  for (const name of editableFields) {
+    delete errors[name];
+  }
+  $fieldErrors.set(errors);
+
+  persistLocalCopy();
+  return hasUnsavedChanges();
+}
+
+/** Shows the conflict dialog for a post that changed on the server. */
+export function enterConflict(theirs) {
+  $post.set(theirs);
+  $conflict.set({ theirs, mineRevision: null, busy: false, error: '' });
+  setSaveState('conflict');
+  persistLocalCopy();
+}

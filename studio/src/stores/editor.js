@@ -1,0 +1,149 @@
+import { apiRequest, ApiError, describeError, NetworkError } from '../api.js';
+import { changedFields } from '../post-fields.js';
+import { removeLocalCopy, takeLocalCopy } from '../local-copies.js';
+import { cancelScheduledSaves, noteChange, saveNow, writesSettled } from './autosave.js';
+import { deletePost } from './posts.js';
+import {
+  $actionError,
+  $conflict,
+  $editor,
+  $fieldErrors,
+  $fields,
+  $pendingStatus,
+  $post,
+  $storageWarning,
+  adoptPost,
+  editorSession,
+  enterConflict,
+  persistLocalCopy,
+  setSaveState,
+} from './editor-state.js';
+
+const loadRetryMs = 2000;
+
+let loadRetryTimer = null;
+let openedPostId = null;
+
+function resetEditor(postId) {
+  cancelScheduledSaves();
+  clearTimeout(loadRetryTimer);
+  $editor.set({ phase: 'loading', postId, loadError: '' });
+  $post.set(null);
+  $fields.set(null);
+  $fieldErrors.set({});
+  $pendingStatus.set(null);
+  $actionError.set('');
+  $conflict.set(null);
+  $storageWarning.set('');
+  editorSession.baseRevision = null;
+  editorSession.acknowledged = null;
+  setSaveState('saved');
+}
+
+/**
+ * Applies the local copy of a post that was opened: saved at once when it
+ * builds on the server's revision, shown as a conflict when the server
+ * has moved on since.
+ */
+function applyLocalCopy(copy, post) {
+  if (!changedFields(copy.fields, post)) {
+    removeLocalCopy(post.id);
+    return;
+  }
+  editorSession.baseRevision = copy.baseRevision;
+  $fields.set(copy.fields);
+  if (copy.baseRevision === post.revision) {
+    persistLocalCopy();
+    saveNow();
+    return;
+  }
+  enterConflict(post);
+}
+
+/**
+ * Opens a post in the editor, after the writes of the post open before
+ * have finished, and retries while the server is unreachable.
+ */
+export async function openPost(postId) {
+  openedPostId = postId;
+  await writesSettled();
+  if (openedPostId !== postId) {
+    return;
+  }
+  resetEditor(postId);
+
+  let post;
+  try {
+    post = await apiRequest('GET', `posts/${postId}`);
+  } catch (error) {
+    if (openedPostId === postId) {
+      showLoadError(postId, error);
+    }
+    return;
+  }
+  const copy = await takeLocalCopy(postId);
+  if (openedPostId !== postId) {
+    return;
+  }
+
+  adoptPost(post);
+  $editor.set({ phase: 'ready', postId, loadError: '' });
+  if (copy) {
+    applyLocalCopy(copy, post);
+  }
+}
+
+function showLoadError(postId, error) {
+  if (error instanceof ApiError && error.status === 404) {
+    $editor.set({ phase: 'missing', postId, loadError: 'This post does not exist; it may have been deleted.' });
+    return;
+  }
+  $editor.set({ phase: 'failed', postId, loadError: describeError(error) });
+  if (error instanceof NetworkError || error.status >= 500) {
+    loadRetryTimer = setTimeout(() => openPost(postId), loadRetryMs);
+  }
+}
+
+/** Stops loading retries when the editor closes; pending saves go on. */
+export function closeEditor() {
+  openedPostId = null;
+  clearTimeout(loadRetryTimer);
+}
+
+/** Applies one input change: local copy first, then the delayed save. */
+export function editField(name, value) {
+  if ($editor.get().phase !== 'ready') {
+    return;
+  }
+  $fields.set({ ...$fields.get(), [name]: value });
+  if (name in $fieldErrors.get()) {
+    const errors = { ...$fieldErrors.get() };
+    delete errors[name];
+    $fieldErrors.set(errors);
+  }
+  persistLocalCopy();
+  noteChange();
+}
+
+/** Inserts text into the markdown, replacing the range from start to end. */
+export function insertIntoSource(text, start, end) {
+  const source = $fields.get()?.source;
+  if (source === undefined) {
+    return;
+  }
+  editField('source', source.slice(0, start) + text + source.slice(end));
+}
+
+/**
+ * Deletes the open post, dropping its unsaved changes, at the revision
+ * the server has once queued saves are done.
+ */
+export async function deleteOpenPost() {
+  // Saves do nothing outside the 'ready' phase, so none starts from now on.
+  closeEditor();
+  cancelScheduledSaves();
+  $editor.set({ phase: 'idle', postId: null, loadError: '' });
+  await writesSettled();
+  const post = $post.get();
+  await deletePost({ id: post.id, title: post.title, revision: post.revision });
+}

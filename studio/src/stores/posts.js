@@ -1,0 +1,112 @@
+import { atom } from 'nanostores';
+import { apiRequest, ApiError, describeError } from '../api.js';
+import { removeAllLocalCopies } from '../local-copies.js';
+
+// The posts list: filter, search, pages, and optimistic deletes.
+
+const perPage = 20;
+
+/** `status` is '' (all), 'draft', 'scheduled' or 'published'; `q` searches titles. */
+export const $postFilter = atom({ status: '', q: '', page: 1 });
+
+export const $postList = atom({ posts: [], total: 0, page: 1, perPage, loading: false, error: '' });
+
+/** The error of the last delete, shown above the list after a rollback. */
+export const $deleteError = atom('');
+
+// Posts whose delete is in flight stay hidden from lists loaded meanwhile.
+const deletesInFlight = new Set();
+
+let listController = null;
+
+/** Loads the page of posts that the filter selects. */
+export async function loadPosts() {
+  const { status, q, page } = $postFilter.get();
+  const query = new URLSearchParams({ page: String(page), per_page: String(perPage) });
+  if (status) {
+    query.set('status', status);
+  }
+  if (q.trim()) {
+    query.set('q', q.trim());
+  }
+
+  listController?.abort();
+  listController = new AbortController();
+  $postList.set({ ...$postList.get(), loading: true, error: '' });
+  try {
+    const data = await apiRequest('GET', `posts?${query}`, { signal: listController.signal });
+    $postList.set({
+      posts: data.posts.filter((post) => !deletesInFlight.has(post.id)),
+      total: data.total,
+      page: data.page,
+      perPage: data.per_page,
+      loading: false,
+      error: '',
+    });
+  } catch (error) {
+    if (error.name !== 'AbortError') {
+      $postList.set({ ...$postList.get(), loading: false, error: describeError(error) });
+    }
+  }
+}
+
+/** Changes the filter and reloads; a new status or search goes back to page 1. */
+export function setPostFilter(changes) {
+  const page = 'page' in changes ? changes.page : 1;
+  $postFilter.set({ ...$postFilter.get(), ...changes, page });
+  return loadPosts();
+}
+
+/** Creates a draft titled "Untitled" and returns it. */
+export function createPost() {
+  return apiRequest('POST', 'posts', { body: { title: 'Untitled' } });
+}
+
+/**
+ * Deletes a post at the revision the author saw. It leaves the list at
+ * once and comes back, with the reason above the list, if the server
+ * refuses.
+ */
+export async function deletePost(post) {
+  const list = $postList.get();
+  const index = list.posts.findIndex((item) => item.id === post.id);
+  deletesInFlight.add(post.id);
+  $deleteError.set('');
+  if (index !== -1) {
+    $postList.set({ ...list, posts: list.posts.filter((item) => item.id !== post.id), total: list.total - 1 });
+  }
+
+  try {
+    await apiRequest('DELETE', `posts/${post.id}`, { revision: post.revision });
+    removeAllLocalCopies(post.id);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) {
+      restorePost(error.post ?? post, index);
+      $deleteError.set(describeDeleteFailure(post, error));
+    }
+  } finally {
+    deletesInFlight.delete(post.id);
+  }
+}
+
+function restorePost(post, index) {
+  const list = $postList.get();
+  if (index === -1) {
+    // The post was not on the page shown, such as a delete from the editor.
+    loadPosts();
+    return;
+  }
+  if (list.posts.some((item) => item.id === post.id)) {
+    return;
+  }
+  const posts = [...list.posts];
+  posts.splice(Math.min(index, posts.length), 0, post);
+  $postList.set({ ...list, posts, total: list.total + 1 });
+}
+
+function describeDeleteFailure(post, error) {
+  if (error instanceof ApiError && error.code === 'conflict') {
+    return `“${post.title}” was not deleted: it changed on the server since you saw it. Check it and delete it again.`;
+  }
+  return `“${post.title}” was not deleted. ${describeError(error)}`;
+}
