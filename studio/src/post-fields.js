@@ -1,5 +1,5 @@
-// The fields an author edits, as the editor's inputs hold them: tags are
-// one comma-separated string there and a list of names in the API.
+// The fields an author edits, in the form the editor's inputs use. Tags
+// are one comma-separated string there and a list of names in the API.
 
 export const editableFields = ['title', 'slug', 'tags', 'description', 'source'];
 

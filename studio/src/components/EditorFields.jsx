@@ -35,8 +35,6 @@ export function EditorFields() {
       />
       <TextField
         label="Description"
-        multiline
-        rows={2}
         className="description-field"
         value={fields.description}
         onChange={(value) => editField('description', value)}

@@ -8,17 +8,21 @@ function describeSaveState({ state, message }) {
     case 'saving':
       return 'Saving…';
     case 'offline':
-      return 'Offline: changes are kept on this device and saved when the server is back';
+      return 'Offline: changes are kept on this device until the server is back';
     case 'conflict':
       return 'Conflict: the post changed on the server';
     case 'error':
-      return `Not saved: ${message}`;
+      return `Save failed: ${message}`;
     default:
       return 'Saved';
   }
 }
 
-/** Renders the save state as a live region, which screen readers announce. */
+/**
+ * Renders the save state as a live region, which screen readers announce.
+ * Only the saved state starts with "Saved", and of the other texts only
+ * "Unsaved changes" contains the word.
+ */
 export function SaveIndicator({ onResolveConflict }) {
   const save = useStore($saveState);
   const storageWarning = useStore($storageWarning);

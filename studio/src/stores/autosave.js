@@ -165,7 +165,7 @@ function handleSaveError(error) {
     return;
   }
   if (error.code === 'conflict' && error.post) {
-    enterConflict(error.post);
+    resolveOrEnterConflict(error.post);
     return;
   }
   if (error.status === 401) {
@@ -184,6 +184,21 @@ function handleSaveError(error) {
     $fieldErrors.set({ ...$fieldErrors.get(), [field]: error.message });
   }
   setSaveState('error', error.message);
+}
+
+/**
+ * Shows the conflict dialog, unless the server's newer revision has the
+ * author's text already, as after a save sent with keepalive by the page
+ * before a reload.
+ */
+function resolveOrEnterConflict(theirs) {
+  const fields = $fields.get();
+  if (changedFields(fields, theirs)) {
+    enterConflict(theirs);
+    return;
+  }
+  acknowledgeSave(theirs, fields);
+  setSaveState('saved');
 }
 
 function fieldOfError(error) {

@@ -54,6 +54,7 @@ function applyLocalCopy(copy, post) {
   $fields.set(copy.fields);
   if (copy.baseRevision === post.revision) {
     persistLocalCopy();
+    setSaveState('saving');
     saveNow();
     return;
   }
