@@ -8,8 +8,9 @@ export class ApiError extends Error {
     this.name = 'ApiError';
     this.status = status;
     this.code = error.code || `http_${status}`;
-    this.field = error.field || null;
-    // A conflict carries the post as it is on the server now.
+    // The module sends `field` and a conflict's current `post` beside
+    // `error`; inside it is accepted too.
+    this.field = body?.field ?? error.field ?? null;
     this.post = body?.post ?? error.post ?? null;
     this.retryAfterSeconds = parseRetryAfter(headers.get('Retry-After'));
   }
@@ -122,10 +123,11 @@ export function parseRetryAfter(value) {
   return Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
-/** Describes any error of apiRequest in one sentence for the author. */
+/** Describes any error of apiRequest for the author, as a sentence. */
 export function describeError(error) {
   if (error instanceof NetworkError) {
     return 'The server could not be reached. Check the connection and try again.';
   }
-  return error.message || String(error);
+  const message = error.message || String(error);
+  return message.charAt(0).toUpperCase() + message.slice(1);
 }

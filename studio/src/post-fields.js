@@ -80,7 +80,7 @@ function slugFromTitle(title) {
  * title: the post is a draft that was never published, and its slug is
  * the one made from "Untitled" or from the title before.
  */
-export function slugFollowsTitle(fields, post) {
+function slugFollowsTitle(fields, post) {
   if (post.status !== 'draft' || post.published_at || fields.slug !== post.slug || fields.title === post.title) {
     return false;
   }
@@ -90,6 +90,18 @@ export function slugFollowsTitle(fields, post) {
 
 function escapeRegExp(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Returns the body of a save that brings `post` to `fields`, or null when
+ * nothing differs. It asks for a new slug when the slug follows the title.
+ */
+export function saveBody(fields, post) {
+  const body = changedFields(fields, post);
+  if (body && slugFollowsTitle(fields, post)) {
+    body.slug = '';
+  }
+  return body;
 }
 
 /** Returns whether two sets of editor fields are identical. */

@@ -1,11 +1,11 @@
-/** Previous and next buttons with the page number; nothing when there is one page. */
+/** Renders previous and next buttons with the page number, or nothing when there is only one page. */
 export function Pagination({ page, perPage, total, label, onChange }) {
   const pageCount = Math.max(1, Math.ceil(total / perPage));
   if (pageCount <= 1 && page <= 1) {
     return null;
   }
   return (
-    <nav className="pagination" aria-label={label}>
+    <div role="group" className="pagination" aria-label={label}>
       <button type="button" disabled={page <= 1} onClick={() => onChange(page - 1)}>
         Previous page
       </button>
@@ -15,6 +15,6 @@ export function Pagination({ page, perPage, total, label, onChange }) {
       <button type="button" disabled={page >= pageCount} onClick={() => onChange(page + 1)}>
         Next page
       </button>
-    </nav>
+    </div>
   );
 }

@@ -1,5 +1,5 @@
 import { apiRequest, ApiError, describeError, NetworkError } from '../api.js';
-import { byteLength, changedFields, slugFollowsTitle } from '../post-fields.js';
+import { byteLength, changedFields, saveBody } from '../post-fields.js';
 import { $session } from './session.js';
 import {
   $conflict,
@@ -98,7 +98,7 @@ async function saveOnce(keepalive) {
   }
   const post = $post.get();
   const fields = $fields.get();
-  const body = changedFields(fields, post);
+  const body = saveBody(fields, post);
   if (!body) {
     acknowledgeSave(post, fields);
     setSaveState('saved');
@@ -113,10 +113,6 @@ async function saveOnce(keepalive) {
     return;
   }
 
-  if (slugFollowsTitle(fields, post)) {
-    // The server derives the slug from the new title.
-    body.slug = '';
-  }
   await writeChanges(body, fields, {
     keepalive: keepalive && byteLength(JSON.stringify(body)) <= keepaliveMaxBytes,
   });

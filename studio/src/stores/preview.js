@@ -1,5 +1,5 @@
 import { atom } from 'nanostores';
-import { apiRequest, ApiError, describeError } from '../api.js';
+import { apiRequest, describeError } from '../api.js';
 
 // Live preview through `POST preview`, the renderer readers get. Requests
 // start 150 ms after the last keystroke, or at the latest 600 ms after the
@@ -38,12 +38,11 @@ async function renderPreview(source) {
     }
     // The same source may be requested again, once the server is back.
     latestSource = null;
-    const reason = error instanceof ApiError ? error.message : describeError(error);
-    $preview.set({ ...$preview.get(), error: `The preview is not up to date. ${reason}` });
+    $preview.set({ ...$preview.get(), error: `The preview is not up to date. ${describeError(error)}` });
   }
 }
 
-/** Asks for a preview of `source` once the author pauses. */
+/** Requests a preview of `source` once the author pauses. */
 export function schedulePreview(source) {
   if (source === latestSource) {
     return;

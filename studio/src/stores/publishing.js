@@ -1,5 +1,5 @@
 import { describeError } from '../api.js';
-import { changedFields } from '../post-fields.js';
+import { saveBody } from '../post-fields.js';
 import { parseDatetimeLocalValue, toRfc3339Local } from '../time.js';
 import { enqueueWrite, writeChanges } from './autosave.js';
 import { $actionError, $conflict, $fields, $pendingStatus, $post } from './editor-state.js';
@@ -17,7 +17,7 @@ function changeStatus(change, failureText) {
 
   return enqueueWrite(async () => {
     const fields = $fields.get();
-    const body = { ...(changedFields(fields, $post.get()) ?? {}), ...change };
+    const body = { ...(saveBody(fields, $post.get()) ?? {}), ...change };
     try {
       await writeChanges(body, fields);
     } catch (error) {

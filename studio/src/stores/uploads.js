@@ -49,14 +49,20 @@ export function formatBytes(bytes) {
 
 /** Returns why a file cannot be uploaded, or null when it may be tried. */
 function checkFile(file) {
-  // Some systems give no type for AVIF or SVG files; the server reads the
-  // type from the bytes and decides then.
+  // Browsers give an empty type to a file whose extension they do not map.
+  // The server reads the type from the bytes and decides then.
   if (file.type && !acceptedImageTypes.includes(file.type)) {
     return `${file.name} is not a supported image type. Use ${typeNames}.`;
   }
   const maxBytes = $session.get().limits?.max_upload_size;
   if (maxBytes && file.size > maxBytes) {
-    return `${file.name} is too large: ${formatBytes(file.size)}, over the limit of ${formatBytes(maxBytes)}.`;
+    let size = formatBytes(file.size);
+    let limit = formatBytes(maxBytes);
+    if (size === limit) {
+      size = `${file.size} bytes`;
+      limit = `${maxBytes} bytes`;
+    }
+    return `${file.name} is too large: ${size}, over the limit of ${limit}.`;
   }
   if (file.size === 0) {
     return `${file.name} is empty.`;
