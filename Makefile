@@ -129,6 +129,7 @@ test: deps
 	$(MAKE) all
 	$(MAKE) unit-test
 	$(MAKE) httpd-test
+	$(MAKE) browser-test
 
 run: deps
 	$(MAKE) all

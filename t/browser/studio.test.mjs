@@ -1,0 +1,361 @@
+// The studio in a real Chromium against a real httpd with the built
+// module and studio: sign-in, writing with the live preview, images,
+// reloads, publishing, two tabs on one post and a server restart while
+// the author types.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { Server } from './lib/server.mjs';
+import { ApiClient, launchBrowser, newPost, saveStatus, signIn,
+         withStudio } from './lib/studio.mjs';
+
+const port = Number(process.env.WK_BROWSER_PORT ?? 8540);
+const server = new Server(port);
+const api = new ApiClient(server.origin);
+let browser;
+
+// A 2x2 PNG, red and blue.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
+  'base64');
+
+before(async () => {
+  server.setup();
+  await server.start();
+  await api.signIn();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server.cleanup();
+});
+
+// Drops a file made in the page onto the editor's textarea, at its
+// middle, as a drag from the desktop would.
+async function dropFile(page, file) {
+  const textarea = page.getByLabel('Markdown');
+  const box = await textarea.boundingBox();
+  const dataTransfer = await page.evaluateHandle(({ bytes, size, name,
+                                                    type }) => {
+    const data = new Uint8Array(size ?? bytes.length);
+    data.set(bytes);
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([data], name, { type }));
+    return transfer;
+  }, file);
+  const at = { clientX: box.x + box.width / 2, clientY: box.y + box.height / 2 };
+  await textarea.dispatchEvent('dragenter', { dataTransfer, ...at });
+  await textarea.dispatchEvent('dragover', { dataTransfer, ...at });
+  await textarea.dispatchEvent('drop', { dataTransfer, ...at });
+}
+
+// Waits until the editor shows text: the textarea appears before the
+// post it edits has loaded.
+async function waitForMarkdown(page, text) {
+  await page.waitForFunction((expected) => document
+    .querySelector('textarea')?.value === expected, text);
+}
+
+// The indicator reads exactly "Saved" once the server has every change;
+// "Unsaved changes" also contains the word, so the match is anchored.
+async function waitForSaved(page, timeout = 10000) {
+  await saveStatus(page).filter({ hasText: /^Saved$/ }).waitFor({ timeout });
+}
+
+test('sign-in shows a wrong password in place', async () => {
+  await withStudio(browser, 'sign-in wrong password', async (context, newPage) => {
+    const page = await newPage();
+    await page.goto(`${server.origin}/studio/`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Email').fill('author@example.test');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /password/i);
+    assert.equal(await page.getByRole('navigation').count(), 0);
+  });
+});
+
+test('sign-in with the keyboard alone', async () => {
+  await withStudio(browser, 'sign-in keyboard', async (context, newPage) => {
+    const page = await newPage();
+    await page.goto(`${server.origin}/studio/posts/1`);
+    await page.getByLabel('Email').focus();
+    await page.keyboard.type('author@example.test');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('a long test password');
+    await page.keyboard.press('Enter');
+    await page.getByRole('navigation').getByRole('link', { name: 'Posts' })
+      .waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    const { status } = await fetch(`${server.origin}/studio/api/session`, {
+      headers: { Cookie: (await context.cookies())
+        .map((c) => `${c.name}=${c.value}`).join('; ') },
+    });
+    assert.equal(status, 401, 'the session is gone after signing out');
+  });
+});
+
+test('preview shows what readers get', async () => {
+  await withStudio(browser, 'preview', async (context, newPage) => {
+    const page = await newPage();
+    await signIn(page, server.origin);
+    await newPost(page);
+    await page.getByLabel('Title').fill('Preview test');
+    const markdown = '# A heading\n\nSome **bold** text.';
+    await page.getByLabel('Markdown').fill(markdown);
+    const preview = page.getByRole('region', { name: 'Preview' });
+    await preview.locator('strong', { hasText: 'bold' }).waitFor();
+    await preview.locator('h1', { hasText: 'A heading' }).waitFor();
+
+    // Typing on: the preview follows.
+    await page.getByLabel('Markdown').press('End');
+    await page.getByLabel('Markdown').pressSequentially('\n\n~~gone~~ word');
+    await preview.locator('del', { hasText: 'gone' }).waitFor();
+
+    const rendered = await api.call('POST', 'preview', {
+      markdown: await page.getByLabel('Markdown').inputValue() });
+    await page.waitForFunction(
+      ([html]) => document.querySelector('[aria-label="Preview"]')
+        .innerHTML.trim() === html.trim(),
+      [rendered.json.html]);
+  });
+});
+
+test('dropped image lands in the preview', async () => {
+  await withStudio(browser, 'drop image', async (context, newPage) => {
+    const page = await newPage();
+    await signIn(page, server.origin);
+    const id = await newPost(page);
+    await page.getByLabel('Markdown').fill('Before the image.\n\n');
+
+    await dropFile(page, { bytes: [...PNG], name: 'dot.png',
+                           type: 'image/png' });
+    await page.waitForFunction(() => /!\[[^\]]*\]\([^)]*media\/uploads\//
+      .test(document.querySelector('textarea').value));
+    const image = page.getByRole('region', { name: 'Preview' })
+      .locator('img[src*="media/uploads/"]');
+    await image.waitFor();
+    await page.waitForFunction(
+      () => document.querySelector('[aria-label="Preview"] img')
+        ?.naturalWidth === 2);
+
+    // The image is saved with the post and served to readers.
+    await waitForSaved(page);
+    const post = await api.post(id);
+    const url = post.source.match(/\]\(([^)]+)\)/)[1];
+    const response = await fetch(new URL(url, `${server.origin}${post.url}`));
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'image/png');
+    assert.deepEqual(Buffer.from(await response.arrayBuffer()), PNG);
+  });
+});
+
+test('wrong image drops show an error', async () => {
+  await withStudio(browser, 'drop errors', async (context, newPage) => {
+    const page = await newPage();
+    await signIn(page, server.origin);
+    await newPost(page);
+    await page.getByLabel('Markdown').fill('Text stays.');
+
+    // Over WriteKitMaxUploadSize (1 MB in this server's config).
+    await dropFile(page, { bytes: [...PNG], size: 2 * 1048576,
+                           name: 'huge.png', type: 'image/png' });
+    const tooLarge = page.getByRole('alert').filter({ hasText: /too large/i });
+    await tooLarge.waitFor();
+
+    await dropFile(page, { bytes: [...Buffer.from('plain words')],
+                           name: 'notes.txt', type: 'text/plain' });
+    await page.getByRole('alert')
+      .filter({ hasText: /not a supported image type/i }).waitFor();
+
+    assert.equal(await page.getByLabel('Markdown').inputValue(), 'Text stays.');
+    const media = await api.call('GET', 'media');
+    assert.ok(media.json.media.every((m) => m.size < 1048576),
+              'nothing too large was stored');
+  });
+});
+
+test('reload in the middle of writing keeps the text', async () => {
+  await withStudio(browser, 'reload', async (context, newPage) => {
+    const page = await newPage();
+    await signIn(page, server.origin);
+    const id = await newPost(page);
+    const text = 'Words typed just before the reload.';
+    await page.getByLabel('Markdown').pressSequentially(text);
+    await page.reload();
+    await waitForMarkdown(page, text);
+
+    await waitForSaved(page);
+    assert.equal((await api.post(id)).source, text);
+  });
+});
+
+test('work in a closed tab comes back', async () => {
+  await withStudio(browser, 'closed tab', async (context, newPage) => {
+    const first = await newPage();
+    await signIn(first, server.origin);
+    const id = await newPost(first);
+    await waitForSaved(first);
+
+    // The server is gone before the tab is closed, so only the
+    // browser has the text.
+    await server.stop();
+    const text = 'Typed in a tab that was closed before it could save.';
+    await first.getByLabel('Markdown').fill(text);
+    await first.close({ runBeforeUnload: true });
+    await server.start();
+
+    const second = await newPage();
+    await second.goto(`${server.origin}/studio/posts/${id}`);
+    await waitForMarkdown(second, text);
+    await waitForSaved(second);
+    assert.equal((await api.post(id)).source, text);
+  });
+});
+
+test('published post is served to readers without script', async () => {
+  await withStudio(browser, 'publish', async (context, newPage) => {
+    const page = await newPage();
+    await signIn(page, server.origin);
+    const id = await newPost(page);
+    await page.getByLabel('Title').fill('Published from the studio');
+    await page.getByLabel('Tags').fill('studio, browsers');
+    await page.getByLabel('Markdown').fill('Readers see *this* text.');
+    await page.getByRole('button', { name: 'Publish' }).click();
+    const view = page.getByRole('link', { name: 'View post' });
+    await view.waitFor();
+    await waitForSaved(page);
+
+    const post = await api.post(id);
+    assert.equal(post.status, 'published');
+    assert.deepEqual([...post.tags].sort(), ['browsers', 'studio']);
+
+    const href = new URL(await view.getAttribute('href'),
+                         page.url()).toString();
+    const reader = await newPage();
+    const response = await reader.goto(href);
+    assert.equal(response.status(), 200);
+    const html = await response.text();
+    assert.match(html, /Published from the studio/);
+    assert.match(html, /<em>this<\/em>/);
+    assert.doesNotMatch(html, /<script/i);
+    assert.equal(await reader.evaluate(() => document.scripts.length), 0);
+  });
+});
+
+test('two tabs on one post see the conflict', async () => {
+  await withStudio(browser, 'conflict', async (context, newPage) => {
+    const one = await newPage();
+    await signIn(one, server.origin);
+    const id = await newPost(one);
+    await one.getByLabel('Markdown').fill('The first draft.');
+    await waitForSaved(one);
+
+    const two = await newPage();
+    await two.goto(`${server.origin}/studio/posts/${id}`);
+    await waitForMarkdown(two, 'The first draft.');
+    await waitForSaved(two);
+
+    await one.getByLabel('Markdown').fill('Text from tab one.');
+    await waitForSaved(one);
+    const theirs = (await api.post(id)).revision;
+
+    await two.getByLabel('Markdown').fill('Text from tab two.');
+    const dialog = two.getByRole('dialog', { name: 'Conflict' });
+    await dialog.waitFor();
+    await saveStatus(two).filter({ hasText: 'Conflict' }).waitFor();
+    assert.match(await dialog.innerText(), /Your version[\s\S]*Text from tab two/);
+    assert.match(await dialog.innerText(), /Server version[\s\S]*Text from tab one/);
+
+    await dialog.getByRole('button', { name: 'Keep mine' }).click();
+    await waitForSaved(two);
+    const mine = await api.post(id);
+    assert.equal(mine.source, 'Text from tab two.');
+    assert.ok(mine.revision > theirs);
+
+    // Tab one's text is still in the history.
+    const restored = await api.call('POST',
+      `posts/${id}/revisions/${theirs}/restore`, { revision: mine.revision });
+    assert.equal(restored.status, 200);
+    assert.equal(restored.json.source, 'Text from tab one.');
+  });
+});
+
+test('keep theirs keeps both versions', async () => {
+  await withStudio(browser, 'conflict keep theirs', async (context, newPage) => {
+    const page = await newPage();
+    await signIn(page, server.origin);
+    const id = await newPost(page);
+    await page.getByLabel('Markdown').fill('Shared start.');
+    await waitForSaved(page);
+
+    // Another author saves meanwhile.
+    const base = await api.post(id);
+    const other = await api.call('PATCH', `posts/${id}`,
+      { source: 'Saved by another author.', revision: base.revision });
+    assert.equal(other.status, 200);
+
+    await page.getByLabel('Markdown').fill('Typed here.');
+    const dialog = page.getByRole('dialog', { name: 'Conflict' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Keep theirs' }).click();
+    await waitForMarkdown(page, 'Saved by another author.');
+    await waitForSaved(page);
+
+    const post = await api.post(id);
+    assert.equal(post.source, 'Saved by another author.');
+    const { json } = await api.call('GET', `posts/${id}/revisions`);
+    const numbers = json.revisions.map((r) => r.revision);
+    let found = false;
+    for (const n of numbers) {
+      const current = (await api.post(id)).revision;
+      const r = await api.call('POST', `posts/${id}/revisions/${n}/restore`,
+                               { revision: current });
+      if (r.json?.source === 'Typed here.')
+        found = true;
+    }
+    assert.ok(found, 'the text typed here is one of the revisions');
+  });
+});
+
+test('typing while the server is down is saved when it is back', async () => {
+  await withStudio(browser, 'server restart', async (context, newPage) => {
+    const page = await newPage();
+    await signIn(page, server.origin);
+    const id = await newPost(page);
+    await waitForSaved(page);
+
+    await server.stop();
+    const text = 'Written while the server was down.';
+    await page.getByLabel('Markdown').pressSequentially(text);
+    await saveStatus(page).filter({ hasText: 'Offline' })
+      .waitFor({ timeout: 15000 });
+
+    await server.start();
+    await waitForSaved(page, 20000);
+    assert.equal((await api.post(id)).source, text);
+  });
+});
+
+test('narrow screen needs no sideways scrolling', async () => {
+  await withStudio(browser, 'narrow screen', async (context, newPage) => {
+    const page = await newPage();
+    await page.setViewportSize({ width: 360, height: 740 });
+    await signIn(page, server.origin);
+    const fits = () => document.documentElement.scrollWidth <= window.innerWidth;
+    assert.ok(await page.evaluate(fits), 'the post list fits');
+    await newPost(page);
+    await page.getByLabel('Markdown').fill('A line that is long enough to ' +
+      'wrap several times on a phone held upright, with **bold** words.');
+    assert.ok(await page.evaluate(fits), 'the editor fits');
+    assert.ok(await page.getByLabel('Markdown').isVisible());
+  });
+});
+
+test('server logged no errors', () => {
+  assert.deepEqual(server.errors(), []);
+});
