@@ -129,5 +129,6 @@ export function describeError(error) {
     return 'The server could not be reached. Check the connection and try again.';
   }
   const message = error.message || String(error);
-  return message.charAt(0).toUpperCase() + message.slice(1);
+  const sentence = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }

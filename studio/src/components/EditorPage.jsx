@@ -73,10 +73,19 @@ function PostEditor() {
   const [dialog, setDialog] = useState(null);
   const [conflictHidden, setConflictHidden] = useState(false);
   const textareaRef = useRef(null);
+  const headingRef = useRef(null);
   const mediaAnchor = useRef(null);
   const inserted = useRef(false);
 
   useSaveShortcut();
+
+  // The loading heading had focus after the route change; the editor's own
+  // heading takes it over.
+  useEffect(() => {
+    if (document.activeElement === document.body) {
+      headingRef.current.focus();
+    }
+  }, []);
 
   useEffect(() => {
     if (!conflict) {
@@ -105,7 +114,9 @@ function PostEditor() {
   return (
     <div className="editor">
       <div className="editor-heading">
-        <h1 tabIndex={-1}>Edit post</h1>
+        <h1 tabIndex={-1} ref={headingRef}>
+          Edit post
+        </h1>
         <SaveIndicator onResolveConflict={() => setConflictHidden(false)} />
       </div>
 

@@ -3,6 +3,7 @@ import { changedFields } from '../post-fields.js';
 import { removeLocalCopy, takeLocalCopy } from '../local-copies.js';
 import { cancelScheduledSaves, noteChange, saveNow, writesSettled } from './autosave.js';
 import { deletePost } from './posts.js';
+import { resetPreview } from './preview.js';
 import {
   $actionError,
   $conflict,
@@ -26,6 +27,7 @@ let openedPostId = null;
 
 function resetEditor(postId) {
   cancelScheduledSaves();
+  resetPreview();
   clearTimeout(loadRetryTimer);
   $editor.set({ phase: 'loading', postId, loadError: '' });
   $post.set(null);

@@ -55,6 +55,16 @@ export function schedulePreview(source) {
   timer = setTimeout(() => renderPreview(source), delay);
 }
 
+/** Drops the preview of the post open before, when another one opens. */
+export function resetPreview() {
+  clearTimeout(timer);
+  controller?.abort();
+  sequence++;
+  firstPendingAt = null;
+  latestSource = null;
+  $preview.set({ html: '', error: '' });
+}
+
 /** Shows HTML already rendered by the server, such as a loaded post's. */
 export function showRenderedPreview(source, html) {
   clearTimeout(timer);

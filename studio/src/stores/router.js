@@ -37,7 +37,7 @@ export function routeUrl(path) {
 
 /** Moves to a route path without reloading the page. */
 export function navigate(path, { replace = false } = {}) {
-  if (replace) {
+  if (replace || path === $routePath.get()) {
     window.history.replaceState(null, '', routeUrl(path));
   } else {
     window.history.pushState(null, '', routeUrl(path));
