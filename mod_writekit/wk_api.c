@@ -16,6 +16,7 @@
 #include <http_core.h>
 #include <http_log.h>
 #include <http_protocol.h>
+#include <util_script.h>
 
 #include "wk_api.h"
 
@@ -35,6 +36,26 @@ static apr_status_t json_release(void *data)
 {
     json_object_put(data);
     return APR_SUCCESS;
+}
+
+apr_table_t *wk_api_query(const wk_api_request_t *req)
+{
+    request_rec *r = req->r;
+    apr_table_t *args = NULL;
+    char *original = r->args;
+    char *p;
+
+    /* httpd's parser decodes %XX only, so a "+" becomes a space here,
+     * before it, and "%2B" still decodes to a plus sign. */
+    if (original != NULL) {
+        r->args = apr_pstrdup(r->pool, original);
+        for (p = r->args; *p != '\0'; p++)
+            if (*p == '+')
+                *p = ' ';
+    }
+    ap_args_to_table(r, &args);
+    r->args = original;
+    return args;
 }
 
 struct json_object *wk_api_json_keep(apr_pool_t *pool,

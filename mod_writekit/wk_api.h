@@ -103,6 +103,10 @@ int wk_api_database_error(wk_api_request_t *req, const char *what,
 struct json_object *wk_api_json_keep(apr_pool_t *pool,
                                      struct json_object *obj);
 
+/* Parses the request's query string into a table, taking "+" as a space
+ * the way HTML forms and browsers' URLSearchParams write one. */
+apr_table_t *wk_api_query(const wk_api_request_t *req);
+
 /* Fills the render and revision options of a save or a preview from the
  * directives and the blog's settings. */
 void wk_api_edit_options(wk_edit_options_t *options,

@@ -290,7 +290,7 @@ static int media_list(wk_api_request_t *req)
     struct json_object *body, *items;
     int page, per_page, total, i;
 
-    ap_args_to_table(req->r, &args);
+    args = wk_api_query(req);
     page = query_int(args, "page", 1, 1, 1000000);
     per_page = query_int(args, "per_page", LIST_DEFAULT_PER_PAGE, 1,
                          LIST_MAX_PER_PAGE);

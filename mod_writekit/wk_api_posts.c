@@ -328,7 +328,7 @@ static int list_posts(wk_api_request_t *req)
     int total = 0, i;
     char *error = NULL;
 
-    ap_args_to_table(req->r, &args);
+    args = wk_api_query(req);
     memset(&query, 0, sizeof(query));
     query.status = apr_table_get(args, "status");
     if (query.status != NULL && *query.status == '\0')

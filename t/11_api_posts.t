@@ -68,6 +68,13 @@ is($r->{json}{total}, 1, 'status filter');
 is($r->{json}{posts}[0]{title}, 'A draft', 'status filter finds the draft');
 $r = api_call($client, 'GET', 'posts?q=FIRST');
 is($r->{json}{total}, 1, 'title search ignores case');
+# Browsers' URLSearchParams write a space as "+", and forms do too.
+$r = api_call($client, 'GET', 'posts?q=a+draft');
+is($r->{json}{total}, 1, 'title search takes + as a space');
+$r = api_call($client, 'GET', 'posts?q=a%20draft');
+is($r->{json}{total}, 1, 'title search takes %20 as a space');
+$r = api_call($client, 'GET', 'posts?q=a%2Bdraft');
+is($r->{json}{total}, 0, 'title search takes %2B as a plus sign');
 $r = api_call($client, 'GET', 'posts?per_page=1&page=2');
 is(scalar @{ $r->{json}{posts} }, 1, 'per_page and page');
 for my $query ('page=0', 'page=x', 'per_page=101', 'status=live') {
