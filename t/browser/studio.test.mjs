@@ -356,6 +356,127 @@ test('narrow screen needs no sideways scrolling', async () => {
   });
 });
 
+test('media library inserts an earlier image', async () => {
+  await withStudio(browser, 'media library', async (context, newPage) => {
+    // A 1x1 GIF, stored before the post is written.
+    const gif = Buffer.from('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==',
+                            'base64');
+    const item = await api.upload(gif, 'image/gif');
+
+    const page = await newPage();
+    await signIn(page, server.origin);
+    await page.getByRole('navigation').getByRole('link', { name: 'Media' }).click();
+    await page.getByRole('heading', { name: 'Media' }).waitFor();
+    await page.getByRole('img', { name: item.path }).waitFor();
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Posts' }).click();
+    const id = await newPost(page);
+    await page.getByRole('button', { name: 'Media library' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Media library' });
+    await dialog.getByRole('img', { name: item.path }).waitFor();
+    const card = dialog.getByRole('listitem')
+      .filter({ has: page.getByRole('img', { name: item.path }) });
+    await card.getByRole('button', { name: 'Insert' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    await page.getByRole('region', { name: 'Preview' })
+      .locator(`img[src$="${item.path}"]`).waitFor();
+    await waitForSaved(page);
+    assert.ok((await api.post(id)).source.includes(item.url));
+  });
+});
+
+test('settings change reaches readers', async () => {
+  await withStudio(browser, 'settings', async (context, newPage) => {
+    const page = await newPage();
+    await signIn(page, server.origin);
+    await page.getByRole('navigation').getByRole('link', { name: 'Settings' })
+      .click();
+    await page.getByRole('heading', { name: 'Settings' }).waitFor();
+    await page.getByLabel('Title').fill('Renamed in the studio');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByRole('status').filter({ hasText: 'Settings saved' })
+      .waitFor();
+    const index = await (await fetch(`${server.origin}/`)).text();
+    assert.match(index, /Renamed in the studio/);
+
+    // An invalid value is shown at its field, and nothing is saved.
+    const before = (await api.call('GET', 'settings')).json;
+    const baseUrl = page.getByLabel('Base URL');
+    await baseUrl.fill('ftp://example.test/');
+    await page.getByLabel('Title').fill('Not saved');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.locator('input[aria-invalid="true"]').first().waitFor();
+    assert.equal(await baseUrl.getAttribute('aria-invalid'), 'true');
+    const described = await baseUrl.getAttribute('aria-describedby');
+    const message = await page.locator(`[id="${described.split(' ')[0]}"]`)
+      .innerText();
+    assert.ok(message.length > 0, 'the field names what is wrong');
+    assert.deepEqual((await api.call('GET', 'settings')).json, before);
+  });
+});
+
+test('posts list filters, searches and deletes', async () => {
+  await withStudio(browser, 'posts list', async (context, newPage) => {
+    const page = await newPage();
+    await signIn(page, server.origin);
+    const id = await newPost(page);
+    await page.getByLabel('Title').fill('Scheduled for later');
+    const tomorrow = new Date(Date.now() + 86400 * 1000);
+    const local = new Date(tomorrow.getTime()
+                           - tomorrow.getTimezoneOffset() * 60000)
+      .toISOString().slice(0, 16);
+    await page.getByLabel('Publish at').fill(local);
+    await page.getByRole('button', { name: 'Schedule' }).click();
+    await page.getByRole('button', { name: 'Unpublish' }).waitFor();
+    await waitForSaved(page);
+    const post = await api.post(id);
+    assert.equal(post.status, 'scheduled');
+    assert.ok(Date.parse(post.published_at) > Date.now());
+
+    await page.getByRole('navigation').getByRole('link', { name: 'Posts' })
+      .click();
+    const link = page.getByRole('link', { name: 'Scheduled for later' });
+    await page.getByRole('button', { name: 'Scheduled', exact: true }).click();
+    await link.waitFor();
+    await page.getByRole('button', { name: 'Drafts', exact: true }).click();
+    await link.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'All', exact: true }).click();
+    await page.getByLabel('Search posts').fill('Scheduled for');
+    await link.waitFor();
+    await page.getByRole('link', { name: 'Published from the studio' })
+      .waitFor({ state: 'detached' });
+
+    await page.getByRole('button', { name: 'Delete Scheduled for later' })
+      .click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete post' })
+      .click();
+    await link.waitFor({ state: 'detached' });
+    assert.equal((await api.call('GET', `posts/${id}`)).status, 404);
+  });
+});
+
+// Runs last: five failures lock sign-in from 127.0.0.1 for 15 minutes.
+test('too many sign-in attempts are shown', async () => {
+  await withStudio(browser, 'sign-in rate limit', async (context, newPage) => {
+    const page = await newPage();
+    await page.goto(`${server.origin}/studio/`);
+    const alert = page.getByRole('alert');
+    for (let i = 0; i < 6; i++) {
+      await page.getByLabel('Email').fill('author@example.test');
+      await page.getByLabel('Password').fill(`wrong password ${i}`);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await alert.filter({ hasText: /./ }).waitFor();
+      if (/too many/i.test(await alert.innerText()))
+        break;
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    }
+    assert.match(await alert.innerText(), /too many/i);
+    assert.match(await alert.innerText(), /minute|second/i,
+                 'the message says how long to wait');
+  });
+});
+
 test('server logged no errors', () => {
   assert.deepEqual(server.errors(), []);
 });

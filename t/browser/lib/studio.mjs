@@ -128,6 +128,19 @@ export class ApiClient {
              json: text ? JSON.parse(text) : null };
   }
 
+  // Uploads bytes as the raw body of POST media; returns the media item.
+  async upload(bytes, type) {
+    const response = await fetch(`${this.base}media`, {
+      method: 'POST',
+      headers: { Cookie: this.cookie, 'X-CSRF-Token': this.token,
+                 'Content-Type': type },
+      body: bytes,
+    });
+    if (response.status !== 201)
+      throw new Error(`POST media: ${response.status}`);
+    return response.json();
+  }
+
   async post(id) {
     const { status, json } = await this.call('GET', `posts/${id}`);
     if (status !== 200)
