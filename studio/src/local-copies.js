@@ -3,7 +3,8 @@ import { listLiveTabIds, tabIdReady } from './tab.js';
 
 // Local copies of posts with changes the server has not acknowledged yet,
 // in localStorage under one key per post and tab:
-//   writekit:copy:MOUNT:POST_ID:TAB_ID -> {postId, tabId, baseRevision, fields, writtenAt}
+//   writekit:copy:MOUNT:POST_ID:TAB_ID ->
+//     {postId, tabId, baseRevision, baseUpdatedAt, fields, writtenAt}
 // They are written synchronously on every change, so a reload, a closed
 // tab or a server restart loses nothing, and removed only once the server
 // has acknowledged a save of exactly the state they contain.
@@ -41,11 +42,19 @@ function listCopyKeys(postId) {
 }
 
 /**
- * Writes this tab's copy of a post. Returns false when localStorage
- * rejects it (quota exceeded or storage disabled).
+ * Writes this tab's copy of a post, built on the revision `base`
+ * ({revision, updatedAt}). Returns false when localStorage rejects it
+ * (quota exceeded or storage disabled).
  */
-export function writeLocalCopy(postId, baseRevision, fields) {
-  const copy = { postId, tabId, baseRevision, fields, writtenAt: Date.now() };
+export function writeLocalCopy(postId, base, fields) {
+  const copy = {
+    postId,
+    tabId,
+    baseRevision: base.revision,
+    baseUpdatedAt: base.updatedAt,
+    fields,
+    writtenAt: Date.now(),
+  };
   try {
     localStorage.setItem(copyKey(postId, tabId), JSON.stringify(copy));
     return true;
@@ -92,7 +101,8 @@ export async function takeLocalCopy(postId) {
     return null;
   }
 
-  if (!writeLocalCopy(postId, newest.baseRevision, newest.fields)) {
+  const base = { revision: newest.baseRevision, updatedAt: newest.baseUpdatedAt };
+  if (!writeLocalCopy(postId, base, newest.fields)) {
     // The copy stays under the closed tab's key; it is still applied here.
     return newest;
   }

@@ -1,8 +1,9 @@
 import { useStore } from '@nanostores/react';
 import { useEffect, useRef, useState } from 'react';
+import { describeError } from '../api.js';
 import { saveNow } from '../stores/autosave.js';
 import { $conflict, $editor, hasUnsavedChanges } from '../stores/editor-state.js';
-import { closeEditor, deleteOpenPost, openPost } from '../stores/editor.js';
+import { closeEditor, deleteOpenPost, openPost, saveAsNewPost } from '../stores/editor.js';
 import { navigate } from '../stores/router.js';
 import { clearUploads } from '../stores/uploads.js';
 import { ConflictDialog } from './ConflictDialog.jsx';
@@ -45,6 +46,9 @@ export function EditorPage({ postId }) {
           {editor.loadError}
           {editor.phase === 'failed' && ' Retrying…'}
         </p>
+        {editor.phase === 'missing' && editor.unsavedFields && (
+          <UnsavedText postId={postId} fields={editor.unsavedFields} />
+        )}
         <p>
           <Link to="">Back to the posts</Link>
         </p>
@@ -52,6 +56,44 @@ export function EditorPage({ postId }) {
     );
   }
   return <PostEditor />;
+}
+
+/** Offers the text kept for a deleted post as a new post. */
+function UnsavedText({ postId, fields }) {
+  const [error, setError] = useState('');
+
+  async function handleSave() {
+    setError('');
+    try {
+      const post = await saveAsNewPost(postId, fields);
+      if (post.id === postId) {
+        // SQLite gave the new post the deleted one's id, so the route stays.
+        openPost(post.id);
+      } else {
+        navigate(`posts/${post.id}`);
+      }
+    } catch (failure) {
+      setError(`Could not create the post. ${describeError(failure)}`);
+    }
+  }
+
+  return (
+    <section className="unsaved-text" aria-label="Text kept on this device">
+      <p>
+        This device still has your text of “{fields.title}”, which the server never saved. It stays here until you
+        save it as a new post.
+      </p>
+      <pre className="version-source">{fields.source}</pre>
+      {error && (
+        <p role="alert" className="form-error">
+          {error}
+        </p>
+      )}
+      <button type="button" className="primary" onClick={handleSave}>
+        Save as a new post
+      </button>
+    </section>
+  );
 }
 
 function useSaveShortcut() {

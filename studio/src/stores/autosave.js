@@ -13,6 +13,7 @@ import {
   enterConflict,
   hasUnsavedChanges,
   setSaveState,
+  showMissingPost,
 } from './editor-state.js';
 
 // Saves the open post after a pause in typing, when the author leaves the
@@ -166,6 +167,11 @@ function handleSaveError(error) {
   }
   if (error.status === 401) {
     setSaveState('error', 'Sign in again to save your changes; they are kept on this device.');
+    return;
+  }
+  if (error.status === 404) {
+    // Deleted by another tab or author: the editor offers the text as a new post.
+    showMissingPost($post.get().id, 'This post was deleted on the server while you were editing it.', $fields.get());
     return;
   }
   if (error.status >= 500) {

@@ -1,7 +1,7 @@
 import { apiRequest, ApiError, describeError } from '../api.js';
 import { changedFields } from '../post-fields.js';
 import { enqueueWrite } from './autosave.js';
-import { $conflict, $fields, $post, acknowledgeSave, adoptPost, editorSession, setSaveState } from './editor-state.js';
+import { $conflict, $fields, $post, acknowledgeSave, adoptPost, setSaveState } from './editor-state.js';
 
 // Resolves a 412 conflict so that both versions stay in the post's
 // revision history. "Keep mine" saves the author's version on top of the
@@ -46,7 +46,6 @@ export function keepMine() {
     try {
       const saved = await saveMineOnTheirs(theirs, mine);
       $conflict.set(null);
-      editorSession.baseRevision = saved.revision;
       acknowledgeSave(saved, mine);
       setSaveState('saved');
     } catch (error) {

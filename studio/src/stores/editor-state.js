@@ -6,7 +6,11 @@ import { removeLocalCopy, writeLocalCopy } from '../local-copies.js';
 // editor.js (open and type), autosave.js (save), publishing.js (status)
 // and conflict.js (412 from the server).
 
-/** Loading phase: 'idle', 'loading', 'ready', 'missing' (404) or 'failed'. */
+/**
+ * Loading phase: 'idle', 'loading', 'ready', 'missing' (404) or 'failed'.
+ * A missing post comes with `unsavedFields`, the author's text that only
+ * this device has, or null.
+ */
 export const $editor = atom({ phase: 'idle', postId: null, loadError: '' });
 
 /** The post as the server last acknowledged it. */
@@ -36,11 +40,17 @@ export const $conflict = atom(null);
 /** Set when localStorage rejects the local copy (full or disabled). */
 export const $storageWarning = atom('');
 
-// baseRevision is the revision the inputs build on. It differs from
-// $post's revision only during a conflict, where the local copy must keep
-// its old base so that a reload finds the same conflict. acknowledged is
-// the field state the server last accepted.
-export const editorSession = { baseRevision: null, acknowledged: null };
+// baseRevision is the revision the inputs build on, and baseUpdatedAt its
+// updated_at. They differ from $post's only during a conflict, where the
+// local copy must keep its old base so that a reload finds the same
+// conflict. acknowledged is the field state the server last accepted.
+export const editorSession = { baseRevision: null, baseUpdatedAt: null, acknowledged: null };
+
+/** Makes a post's revision the base of the inputs. */
+export function setBase(post) {
+  editorSession.baseRevision = post.revision;
+  editorSession.baseUpdatedAt = post.updated_at;
+}
 
 export function setSaveState(state, message = '') {
   $saveState.set({ state, message });
@@ -63,7 +73,8 @@ export function persistLocalCopy() {
     removeLocalCopy(post.id);
     return;
   }
-  if (writeLocalCopy(post.id, editorSession.baseRevision, fields)) {
+  const base = { revision: editorSession.baseRevision, updatedAt: editorSession.baseUpdatedAt };
+  if (writeLocalCopy(post.id, base, fields)) {
     $storageWarning.set('');
   } else {
     $storageWarning.set('This browser does not let the studio keep a local copy, so changes not saved yet are lost if the tab closes.');
@@ -75,7 +86,7 @@ export function adoptPost(post) {
   const fields = fieldsFromPost(post);
   $post.set(post);
   $fields.set(fields);
-  editorSession.baseRevision = post.revision;
+  setBase(post);
   editorSession.acknowledged = fields;
   removeLocalCopy(post.id);
 }
@@ -104,7 +115,7 @@ export function acknowledgeSave(updated, sent) {
 
   $post.set(updated);
   $fields.set(next);
-  editorSession.baseRevision = updated.revision;
+  setBase(updated);
   editorSession.acknowledged = acknowledged;
 
   const errors = { ...$fieldErrors.get() };
@@ -123,4 +134,9 @@ export function enterConflict(theirs) {
   $conflict.set({ theirs, mineRevision: null, busy: false, error: '' });
   setSaveState('conflict');
   persistLocalCopy();
+}
+
+/** Shows that the post does not exist on the server, with the author's unsaved fields if any. */
+export function showMissingPost(postId, message, unsavedFields = null) {
+  $editor.set({ phase: 'missing', postId, loadError: message, unsavedFields });
 }

@@ -1,6 +1,6 @@
 import { apiRequest, ApiError, describeError, NetworkError } from '../api.js';
-import { changedFields } from '../post-fields.js';
-import { removeLocalCopy, takeLocalCopy } from '../local-copies.js';
+import { changedFields, parseTags } from '../post-fields.js';
+import { removeAllLocalCopies, removeLocalCopy, takeLocalCopy } from '../local-copies.js';
 import { cancelScheduledSaves, noteChange, saveNow, writesSettled } from './autosave.js';
 import { deletePost } from './posts.js';
 import { resetPreview } from './preview.js';
@@ -18,6 +18,7 @@ import {
   enterConflict,
   persistLocalCopy,
   setSaveState,
+  showMissingPost,
 } from './editor-state.js';
 
 const loadRetryMs = 2000;
@@ -38,6 +39,7 @@ function resetEditor(postId) {
   $conflict.set(null);
   $storageWarning.set('');
   editorSession.baseRevision = null;
+  editorSession.baseUpdatedAt = null;
   editorSession.acknowledged = null;
   setSaveState('saved');
 }
@@ -53,8 +55,11 @@ function applyLocalCopy(copy, post) {
     return;
   }
   editorSession.baseRevision = copy.baseRevision;
+  editorSession.baseUpdatedAt = copy.baseUpdatedAt;
   $fields.set(copy.fields);
-  if (copy.baseRevision === post.revision) {
+  // SQLite may give a new post the id of a deleted one, so the revision's
+  // time must match too before the copy counts as built on this post.
+  if (copy.baseRevision === post.revision && copy.baseUpdatedAt === post.updated_at) {
     persistLocalCopy();
     setSaveState('saving');
     saveNow();
@@ -80,7 +85,7 @@ export async function openPost(postId) {
     post = await apiRequest('GET', `posts/${postId}`);
   } catch (error) {
     if (openedPostId === postId) {
-      showLoadError(postId, error);
+      await showLoadError(postId, error);
     }
     return;
   }
@@ -96,15 +101,33 @@ export async function openPost(postId) {
   }
 }
 
-function showLoadError(postId, error) {
+async function showLoadError(postId, error) {
   if (error instanceof ApiError && error.status === 404) {
-    $editor.set({ phase: 'missing', postId, loadError: 'This post does not exist; it may have been deleted.' });
+    const copy = await takeLocalCopy(postId);
+    showMissingPost(postId, 'This post does not exist on the server. It may have been deleted.', copy?.fields);
     return;
   }
   $editor.set({ phase: 'failed', postId, loadError: describeError(error) });
   if (error instanceof NetworkError || error.status >= 500) {
     loadRetryTimer = setTimeout(() => openPost(postId), loadRetryMs);
   }
+}
+
+/**
+ * Creates a new post from the fields kept for a deleted one, drops the
+ * deleted post's local copies, and returns the new post.
+ */
+export async function saveAsNewPost(deletedPostId, fields) {
+  const post = await apiRequest('POST', 'posts', {
+    body: {
+      title: fields.title.trim() || 'Untitled',
+      description: fields.description,
+      source: fields.source,
+      tags: parseTags(fields.tags),
+    },
+  });
+  removeAllLocalCopies(deletedPostId);
+  return post;
 }
 
 /** Stops loading retries when the editor closes; pending saves go on. */
