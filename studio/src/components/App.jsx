@@ -26,8 +26,21 @@ const navItems = [
   { to: 'settings', label: 'Settings', routes: ['settings'] },
 ];
 
+const pageTitles = {
+  posts: 'Posts',
+  editor: 'Edit post',
+  media: 'Media',
+  settings: 'Settings',
+  'not-found': 'Page not found',
+};
+
 function Layout() {
   const route = useStore($route);
+
+  useEffect(() => {
+    document.title = `${pageTitles[route.name]} – Studio`;
+  }, [route]);
+
   const mainRef = useRef(null);
   const firstRender = useRef(true);
   const [signOutError, setSignOutError] = useState('');

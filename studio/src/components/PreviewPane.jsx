@@ -24,7 +24,9 @@ export function PreviewPane() {
         Preview
       </div>
       {preview.error && <p className="preview-error">{preview.error}</p>}
-      {/* The region contains the server's HTML and nothing else. */}
+      {/* The region contains the server's HTML and nothing else. The module's
+          allow-list sanitizer has removed scripts and on* attributes from raw
+          HTML, and the studio's Content-Security-Policy blocks inline scripts. */}
       <div role="region" aria-label="Preview" className="preview" dangerouslySetInnerHTML={{ __html: preview.html }} />
     </div>
   );

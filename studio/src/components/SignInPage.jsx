@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { signIn } from '../stores/session.js';
 import { TextField } from './TextField.jsx';
 
@@ -7,6 +7,10 @@ export function SignInPage({ notice, loadError }) {
   const [password, setPassword] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    document.title = 'Sign in – Studio';
+  }, []);
 
   async function handleSubmit(event) {
     event.preventDefault();
