@@ -101,6 +101,9 @@ export async function takeLocalCopy(postId) {
     return null;
   }
 
+  // NOTE: older copies of other closed tabs stay. Each comes back, as a
+  // conflict or applied, the next time the post opens without a newer one.
+
   const base = { revision: newest.baseRevision, updatedAt: newest.baseUpdatedAt };
   if (!writeLocalCopy(postId, base, newest.fields)) {
     // The copy stays under the closed tab's key; it is still applied here.

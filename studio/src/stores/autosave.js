@@ -216,7 +216,11 @@ function fieldOfError(error) {
   return null;
 }
 
-/** Saves with keepalive when the page is hidden or unloaded. */
+/**
+ * Saves with keepalive when the page is hidden or unloaded.
+ * NOTE: a save still in flight at that moment makes this one wait, so it
+ * may never start before the page goes; the local copy keeps the change.
+ */
 export function saveOnLeave() {
   if (hasUnsavedChanges() && !$conflict.get()) {
     saveNow({ keepalive: true });
