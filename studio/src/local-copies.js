@@ -101,8 +101,9 @@ export async function takeLocalCopy(postId) {
     return null;
   }
 
-  // NOTE: older copies of other closed tabs stay. Each comes back, as a
-  // conflict or applied, the next time the post opens without a newer one.
+  // NOTE: older copies of other closed tabs stay. A later open of the post
+  // in a tab with no copy of its own takes the next one, as a conflict or
+  // applied.
 
   const base = { revision: newest.baseRevision, updatedAt: newest.baseUpdatedAt };
   if (!writeLocalCopy(postId, base, newest.fields)) {
