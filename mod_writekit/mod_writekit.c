@@ -456,6 +456,40 @@ static apr_time_t newest_of(const apr_array_header_t *posts, apr_time_t t)
     return t;
 }
 
+/*
+ * Returns the redirect key of a WordPress plain permalink in the query,
+ * "?p=ID" or "?page_id=ID", or NULL when the query has neither.  Imports
+ * from WordPress store these keys, so old links such as /?p=12 still
+ * reach their post.
+ */
+static const char *request_old_permalink(request_rec *r)
+{
+    static const char *const names[] = { "p=", "page_id=", NULL };
+    const char *args = r->args;
+    int i;
+
+    while (args != NULL && *args != '\0') {
+        for (i = 0; names[i] != NULL; i++) {
+            apr_size_t len = strlen(names[i]);
+            apr_size_t digits = strspn(args + len, "0123456789");
+
+            if (strncmp(args, names[i], len) == 0 && digits > 0
+                && digits <= 19
+                && (args[len + digits] == '\0' || args[len + digits] == '&'))
+                return apr_pstrcat(r->pool, "?",
+                                   apr_pstrmemdup(r->pool, args,
+                                                  len + digits), NULL);
+        }
+        args = strchr(args, '&');
+        if (args != NULL)
+            args++;
+    }
+    return NULL;
+}
+
+static int send_post_redirect(request_rec *r, const wk_site_t *site,
+                              const char *slug);
+
 /* Serves the index or a tag's list, page by page. */
 static int serve_list(request_rec *r, const wk_site_t *site, wk_db_t *db,
                       const char *tag_slug)
@@ -463,10 +497,15 @@ static int serve_list(request_rec *r, const wk_site_t *site, wk_db_t *db,
     int per_page = site->settings->posts_per_page;
     int page = request_page(r), pages, total;
     apr_array_header_t *posts;
+    const char *old, *slug;
     wk_tag_t *tag = NULL;
     wk_buf_t *body;
     apr_status_t rv;
 
+    if (tag_slug == NULL && (old = request_old_permalink(r)) != NULL
+        && wk_redirect_lookup(&slug, db, old, r->request_time, r->pool)
+           == APR_SUCCESS)
+        return send_post_redirect(r, site, slug);
     if (page == 0)
         return send_error(r, site, HTTP_BAD_REQUEST, "Invalid page number",
                           "The page parameter must be a whole number "

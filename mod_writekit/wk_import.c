@@ -19,7 +19,7 @@
 
 #include "wk_auth.h"
 #include "wk_frontmatter.h"
-#include "wk_import.h"
+#include "wk_import_run.h"
 #include "wk_media.h"
 
 /* Room for front matter on top of the markdown size limit. */
@@ -73,26 +73,10 @@ void wk_import_options_default(wk_import_options_t *options)
     options->max_media_bytes = WK_IMPORT_DEFAULT_MAX_MEDIA;
 }
 
-/* Counts the entry and passes it to the caller's report function. */
 static void import_report(import_run_t *run, const char *path,
                           wk_import_outcome_t outcome, const char *message)
 {
-    wk_import_entry_t entry;
-
-    switch (outcome) {
-    case WK_IMPORT_CREATED: run->counts->created++; break;
-    case WK_IMPORT_UPDATED: run->counts->updated++; break;
-    case WK_IMPORT_UNCHANGED: run->counts->unchanged++; break;
-    case WK_IMPORT_STORED: run->counts->stored++; break;
-    case WK_IMPORT_IGNORED: run->counts->ignored++; break;
-    case WK_IMPORT_FAILED: run->counts->failed++; break;
-    }
-    if (run->options->report == NULL)
-        return;
-    entry.path = path;
-    entry.outcome = outcome;
-    entry.message = message;
-    run->options->report(run->options->baton, &entry);
+    wk_import_report(run->options, run->counts, path, outcome, message);
 }
 
 static void import_skip(import_run_t *run, const char *path,
@@ -203,46 +187,6 @@ static int import_file_compare(const void *a, const void *b)
                   ((const import_file_t *)b)->path);
 }
 
-/* Reads a whole file of at most max bytes onto pool, NUL-terminated. */
-static apr_status_t file_read(char **data, apr_size_t *size,
-                              const char *path, apr_size_t max,
-                              char **error, apr_pool_t *pool)
-{
-    apr_file_t *file;
-    apr_finfo_t info;
-    apr_status_t rv;
-    char message[256];
-
-    rv = apr_file_open(&file, path, APR_FOPEN_READ | APR_FOPEN_BINARY, 0,
-                       pool);
-    if (rv == APR_SUCCESS)
-        rv = apr_file_info_get(&info, APR_FINFO_SIZE, file);
-    if (rv != APR_SUCCESS) {
-        *error = apr_psprintf(pool, "cannot read the file: %s",
-                              apr_strerror(rv, message, sizeof(message)));
-        return rv;
-    }
-    if (info.size < 0 || (apr_uint64_t)info.size > max) {
-        *error = apr_psprintf(pool, "file is %" APR_OFF_T_FMT " bytes, over "
-                              "the limit of %" APR_SIZE_T_FMT " bytes",
-                              info.size, max);
-        apr_file_close(file);
-        return WK_ETOOBIG;
-    }
-
-    *size = (apr_size_t)info.size;
-    *data = apr_palloc(pool, *size + 1);
-    rv = apr_file_read_full(file, *data, *size, NULL);
-    apr_file_close(file);
-    if (rv != APR_SUCCESS && !(APR_STATUS_IS_EOF(rv) && *size == 0)) {
-        *error = apr_psprintf(pool, "cannot read the file: %s",
-                              apr_strerror(rv, message, sizeof(message)));
-        return rv;
-    }
-    (*data)[*size] = '\0';
-    return APR_SUCCESS;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Media                                                                   */
 /* ---------------------------------------------------------------------- */
@@ -259,7 +203,7 @@ static void media_import(import_run_t *run, const import_file_t *file,
     char *data, *error;
     apr_size_t size;
 
-    if (file_read(&data, &size, file->full_path,
+    if (wk_import_file_read(&data, &size, file->full_path,
                   run->options->max_media_bytes, &error, pool)
         != APR_SUCCESS) {
         import_skip(run, file->path, WK_IMPORT_FAILED, error, pool);
@@ -294,62 +238,6 @@ static void media_import(import_run_t *run, const import_file_t *file,
 /* URL rewriting                                                           */
 /* ---------------------------------------------------------------------- */
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)apr_tolower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
-/* Decodes %XX escapes; returns NULL for a broken escape or a NUL byte. */
-static char *percent_decode(const char *text, apr_size_t len,
-                            apr_pool_t *pool)
-{
-    char *out = apr_palloc(pool, len + 1);
-    apr_size_t i, n = 0;
-
-    for (i = 0; i < len; i++) {
-        if (text[i] == '%') {
-            int high, low;
-
-            if (i + 2 >= len)
-                return NULL;
-            high = hex_value(text[i + 1]);
-            low = hex_value(text[i + 2]);
-            if (high < 0 || low < 0 || (high == 0 && low == 0))
-                return NULL;
-            out[n++] = (char)(high * 16 + low);
-            i += 2;
-        }
-        else
-            out[n++] = text[i];
-    }
-    out[n] = '\0';
-    return out;
-}
-
-/* Escapes the characters of a media path that would end or alter a URL
- * path; cmark-gfm escapes the rest when it writes the href. */
-static const char *url_path_escape(const char *path, apr_pool_t *pool)
-{
-    wk_buf_t *buf;
-    const char *at;
-
-    if (strpbrk(path, "%?# ") == NULL)
-        return path;
-    buf = wk_buf_make(pool, strlen(path) + 16);
-    for (at = path; *at != '\0'; at++) {
-        if (strchr("%?# ", *at) != NULL)
-            wk_buf_printf(buf, "%%%02X", (unsigned char)*at);
-        else
-            wk_buf_append(buf, at, 1);
-    }
-    return apr_pstrmemdup(pool, buf->data, buf->len);
-}
-
 /*
  * Resolves a relative URL path against the post's folder, folding "."
  * and ".." segments.  Returns NULL when the URL is not relative (it has a
@@ -366,7 +254,7 @@ static const char *url_resolve(const char *post_dir, const char *url,
 
     if (len == 0 || strchr("/?#", url[0]) != NULL || *scheme_end == ':')
         return NULL;
-    decoded = percent_decode(url, len, pool);
+    decoded = wk_percent_decode(url, len, pool);
     if (decoded == NULL)
         return NULL;
 
@@ -404,7 +292,7 @@ static const char *url_to_media(void *baton, const char *url, int is_image,
     if (path == NULL || apr_hash_get(context->media, path,
                                      APR_HASH_KEY_STRING) == NULL)
         return NULL;
-    return apr_pstrcat(pool, context->prefix, url_path_escape(path, pool),
+    return apr_pstrcat(pool, wk_import_media_url(context->prefix, path, pool),
                        url + path_len, NULL);
 }
 
@@ -723,7 +611,7 @@ static void post_import(import_run_t *run, const import_file_t *file,
                     pool);
         return;
     }
-    if (file_read(&text, &size, file->full_path,
+    if (wk_import_file_read(&text, &size, file->full_path,
                   limits->max_source_bytes + IMPORT_FRONT_MATTER_MAX, &error,
                   pool) != APR_SUCCESS) {
         import_skip(run, file->path, WK_IMPORT_FAILED, error, pool);

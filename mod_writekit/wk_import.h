@@ -1,10 +1,13 @@
 /*
- * wk_import.h: importing a folder of markdown posts and their images, as
- * Zola, Hugo and Jekyll keep them, into a tenant file.
+ * wk_import.h: importing a blog into a tenant file: a folder of markdown
+ * posts and their images as Zola, Hugo and Jekyll keep them, a WordPress
+ * export or a Ghost export.
  *
- * Every file is imported on its own: a file that fails is reported and
- * skipped and never stops or undoes the others.  A post's rows (the post,
- * its tags and its redirects) are written atomically by wk_post_upsert().
+ * Every file or item is imported on its own: one that fails is reported
+ * and skipped and never stops the others.  wk_import() runs the whole
+ * import in one transaction, so a failure that stops it undoes it all.
+ * A post's rows (the post, its tags and its redirects) are written
+ * atomically by wk_post_upsert().
  * The import key of a post is its path relative to the import root, so
  * importing the same folder again updates posts instead of adding copies.
  */
@@ -20,12 +23,15 @@ typedef enum wk_import_outcome {
     WK_IMPORT_UNCHANGED, /* a post imported before, the same: "unchanged" */
     WK_IMPORT_STORED,   /* an image stored as media: "stored" */
     WK_IMPORT_IGNORED,  /* not meant to be imported, e.g. a section index */
-    WK_IMPORT_FAILED    /* skipped because of an error in this file */
+    WK_IMPORT_FAILED,   /* skipped because of an error in this file */
+    WK_IMPORT_NOTICE    /* about an item that was imported, such as an
+                           image that was not found */
 } wk_import_outcome_t;
 
-/* The result for one file of the folder. */
+/* The result for one file of a folder or one item of an export. */
 typedef struct wk_import_entry {
-    const char *path;     /* relative to the import root, '/'-separated */
+    const char *path;     /* relative to the import root, '/'-separated,
+                             or an item's label such as 'post 12 "Title"' */
     wk_import_outcome_t outcome;
     const char *message;  /* "imported", "updated", "stored" or
                              "skipped: <reason>" */
@@ -35,9 +41,15 @@ typedef struct wk_import_entry {
 typedef void wk_import_report_fn(void *baton, const wk_import_entry_t *entry);
 
 typedef struct wk_import_options {
-    wk_render_limits_t limits;   /* for each post's markdown */
+    wk_render_limits_t limits;   /* for each post's markdown; its size
+                                    limit applies to HTML posts too */
     const char *media_prefix;    /* URL prefix of stored media */
     apr_size_t max_media_bytes;  /* larger images are skipped */
+    const char *media_source;    /* folder of an export's images, such as
+                                    a copy of wp-content/uploads; NULL for
+                                    none */
+    int private_as_drafts;       /* import private, password-protected and
+                                    trashed items as drafts, not skip them */
     wk_import_report_fn *report; /* may be NULL */
     void *baton;                 /* passed to report */
 } wk_import_options_t;
@@ -50,7 +62,16 @@ typedef struct wk_import_counts {
     int stored;
     int ignored;
     int failed;
+    int notices;
 } wk_import_counts_t;
+
+/* The kind of an import source, detected from its content. */
+typedef enum wk_import_source {
+    WK_SOURCE_FOLDER,  /* markdown posts and images */
+    WK_SOURCE_WXR,     /* a WordPress export, WXR 1.0 to 1.2 */
+    WK_SOURCE_GHOST,   /* a Ghost export, JSON */
+    WK_SOURCE_ZIP      /* a zip of one of the above */
+} wk_import_source_t;
 
 /* Relative to a post's page (MOUNT/posts/SLUG), so the links work under
  * any WriteKitMount. */
@@ -91,5 +112,28 @@ apr_status_t wk_import_dir(wk_import_counts_t *counts, wk_db_t *db,
                            const char *root,
                            const wk_import_options_t *options, char **error,
                            apr_pool_t *pool);
+
+/*
+ * Tells what path is from its content, never its name: a folder, a zip
+ * (its signature), XML (a WordPress export) or JSON (a Ghost export),
+ * after an optional UTF-8 byte order mark and white space.  Returns
+ * WK_EINVAL with *error naming the file and the reason for anything else,
+ * including UTF-16 and UTF-32 text.
+ */
+apr_status_t wk_import_detect(wk_import_source_t *source, const char *path,
+                              char **error, apr_pool_t *pool);
+
+/*
+ * Imports the folder or export at path into db in one transaction.  An
+ * item that cannot be imported is reported and skipped while the rest go
+ * in.  A failure that stops the import (malformed or hostile input, a
+ * write that fails) rolls everything back, so the tenant is as it was,
+ * and returns an error with *error naming path and the reason.  Running
+ * it again on the same source updates what it imported and adds nothing
+ * twice.
+ */
+apr_status_t wk_import(wk_import_counts_t *counts, wk_db_t *db,
+                       const char *path, const wk_import_options_t *options,
+                       char **error, apr_pool_t *pool);
 
 #endif

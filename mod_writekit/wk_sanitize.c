@@ -104,6 +104,8 @@ typedef struct sanitizer {
     apr_size_t pos;
     wk_buf_t *out;
     const char *iframe_hosts;
+    wk_url_rewrite_fn *rewrite;   /* NULL leaves URLs as they are */
+    void *baton;
     const char *open[MAX_DEPTH];
     int depth;
     apr_pool_t *pool;
@@ -614,6 +616,54 @@ static void attribute_write(sanitizer_t *san, const char *name,
     wk_buf_puts(san->out, "\"");
 }
 
+/* Passes each URL of a srcset to the rewrite function and joins the
+ * candidates again with their descriptors. */
+static const char *srcset_rewrite(sanitizer_t *san, const char *srcset)
+{
+    wk_buf_t *out = wk_buf_make(san->pool, strlen(srcset) + 64);
+    const char *p = srcset;
+
+    while (*p) {
+        const char *start, *end, *descriptor_end, *url, *replaced;
+
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (*p == '\0')
+            break;
+        start = p;
+        while (*p && *p != ' ' && *p != ',')
+            p++;
+        end = p;
+        while (*p && *p != ',')
+            p++;
+        descriptor_end = p;
+
+        url = apr_pstrmemdup(san->pool, start, (apr_size_t)(end - start));
+        replaced = san->rewrite(san->baton, url, 1, san->pool);
+        if (out->len > 0)
+            wk_buf_puts(out, ", ");
+        wk_buf_puts(out, replaced ? replaced : url);
+        wk_buf_append(out, end, (apr_size_t)(descriptor_end - end));
+    }
+    return apr_pstrmemdup(san->pool, out->data, out->len);
+}
+
+/* Returns the URL the rewrite function gives for an attribute, or url. */
+static const char *url_rewrite(sanitizer_t *san, const element_rule_t *rule,
+                               const char *name, const char *url)
+{
+    static const char media_elements[] = " img source video audio ";
+    const char *replaced;
+
+    if (san->rewrite == NULL)
+        return url;
+    if (strcmp(name, "srcset") == 0)
+        return srcset_rewrite(san, url);
+    replaced = san->rewrite(san->baton, url,
+                            word_in(media_elements, rule->name), san->pool);
+    return replaced ? replaced : url;
+}
+
 /* Returns the value to write for attribute on element, or NULL to drop
  * it: URLs are cleaned and checked, boolean attributes become empty. */
 static const char *attribute_value(sanitizer_t *san,
@@ -644,6 +694,8 @@ static const char *attribute_value(sanitizer_t *san,
     }
 
     url = url_clean(attribute->value, attribute->value_len, san->pool);
+    if (strcmp(rule->name, "iframe") != 0)
+        url = url_rewrite(san, rule, name, url);
     if (strcmp(name, "srcset") == 0 ? !srcset_allowed(url, san->pool)
         : strcmp(rule->name, "iframe") == 0
           ? !iframe_src_allowed(url, san->iframe_hosts, san->pool)
@@ -827,8 +879,20 @@ apr_status_t wk_html_sanitize(const char **clean, const char *html,
                               apr_size_t len, const char *iframe_hosts,
                               apr_pool_t *pool)
 {
+    return wk_html_sanitize_rewrite(clean, html, len, iframe_hosts, NULL,
+                                    NULL, pool);
+}
+
+apr_status_t wk_html_sanitize_rewrite(const char **clean, const char *html,
+                                      apr_size_t len,
+                                      const char *iframe_hosts,
+                                      wk_url_rewrite_fn *rewrite,
+                                      void *baton, apr_pool_t *pool)
+{
     sanitizer_t *san = apr_pcalloc(pool, sizeof(*san));
 
+    san->rewrite = rewrite;
+    san->baton = baton;
     san->in = html ? html : "";
     san->len = html ? len : 0;
     san->out = wk_buf_make(pool, len + len / 8 + 64);

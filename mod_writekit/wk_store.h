@@ -276,6 +276,19 @@ apr_status_t wk_post_set_tags(apr_int64_t id, wk_db_t *db,
 /* Makes a URL-safe slug from a title or a tag name; never empty. */
 const char *wk_slugify(const char *text, apr_pool_t *pool);
 
+/* An author an import found: a profile to credit, never an account. */
+typedef struct wk_author {
+    const char *slug;      /* WordPress login or Ghost slug; unique */
+    const char *name;
+    const char *email;     /* may be "" */
+    const char *bio;
+    const char *website;
+} wk_author_t;
+
+/* Inserts the author, or updates the one with the same slug. */
+apr_status_t wk_author_put(wk_db_t *db, const wk_author_t *author,
+                           char **error, apr_pool_t *pool);
+
 /*
  * Adds an author account.  password_hash is the bcrypt hash.  Returns
  * WK_EINVAL with *error when the email is already taken.

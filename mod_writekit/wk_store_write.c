@@ -512,6 +512,28 @@ apr_status_t wk_setting_set(wk_db_t *db, const char *name,
     return wk_db_step_done(db, stmt, error, pool);
 }
 
+apr_status_t wk_author_put(wk_db_t *db, const wk_author_t *author,
+                           char **error, apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt = wk_db_statement(db,
+        "INSERT INTO authors (slug, name, email, bio, website)"
+        " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (slug) DO UPDATE SET"
+        " name = excluded.name, email = excluded.email, bio = excluded.bio,"
+        " website = excluded.website", error, pool);
+
+    if (stmt == NULL)
+        return WK_EDB;
+    sqlite3_bind_text(stmt, 1, author->slug, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, author->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, author->email ? author->email : "", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 4, author->bio ? author->bio : "", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, author->website ? author->website : "", -1,
+                      SQLITE_STATIC);
+    return wk_db_step_done(db, stmt, error, pool);
+}
+
 apr_status_t wk_user_add(wk_db_t *db, const char *email,
                          const char *password_hash, char **error,
                          apr_pool_t *pool)

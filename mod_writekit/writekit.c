@@ -3,7 +3,7 @@
  * tenant files from the shell.
  *
  * Each command opens one tenant file, does its work inside transactions
- * (settings in one, each imported post in its own), and names the file
+ * (settings in one, a whole import in one), and names the file
  * and the reason in every error.  Exit status: 0 success, 1 failure or
  * some imported files skipped for an error, 2 a usage error.
  */
@@ -46,12 +46,18 @@ static const char usage_text[] =
     "  user add FILE EMAIL\n"
     "      Add an author who signs in with EMAIL.  The password is read\n"
     "      from one line of standard input and must have 8 to 72 bytes.\n"
-    "  import FILE DIR [--max-post-size BYTES] [--media-prefix PREFIX]\n"
-    "      Import the markdown posts (*.md) and images below DIR.  A file\n"
-    "      imported before is updated.  --max-post-size limits a post's\n"
-    "      markdown, in bytes (default 1048576); --media-prefix is the URL\n"
-    "      path images are linked with (default ../media/, relative to a\n"
-    "      post's page, so it works wherever the blog is mounted).\n"
+    "  import FILE SOURCE [--media DIR] [--private skip|draft]\n"
+    "         [--max-post-size BYTES] [--media-prefix PREFIX]\n"
+    "      Import SOURCE, told by its content: a folder of markdown posts\n"
+    "      (*.md) and images, or a WordPress export (WXR).  Everything\n"
+    "      goes in one transaction, and what was imported before is\n"
+    "      updated.  --media is the folder with the export's images, such\n"
+    "      as a copy of wp-content/uploads.  --private draft imports\n"
+    "      private, password-protected and trashed items as drafts\n"
+    "      (default: skip them).  --max-post-size limits a post's source,\n"
+    "      in bytes (default 1048576); --media-prefix is the URL path\n"
+    "      images are linked with (default ../media/, relative to a post's\n"
+    "      page, so it works wherever the blog is mounted).\n"
     "\n"
     "exit status: 0 success, 1 failure or some files skipped for an error,\n"
     "2 usage error.\n";
@@ -473,16 +479,25 @@ static int command_user_add(int argc, const char *const *argv,
 /* import                                                                  */
 /* ---------------------------------------------------------------------- */
 
-/* Prints each imported file, failures on stderr with the file's path. */
+/* Where an import reads from, for its report lines. */
+typedef struct import_source {
+    const char *path;
+    int is_folder;   /* entries are files below path, else items in it */
+} import_source_t;
+
+/* Prints each imported file or item, failures on stderr, prefixed with
+ * the source's path. */
 static void import_print(void *baton, const wk_import_entry_t *entry)
 {
-    const char *dir = baton;
+    const import_source_t *source = baton;
+    const char *separator = source->is_folder ? "/" : ": ";
 
     if (entry->outcome == WK_IMPORT_FAILED)
-        fprintf(stderr, "writekit: %s/%s: %s\n", dir, entry->path,
-                entry->message);
+        fprintf(stderr, "writekit: %s%s%s: %s\n", source->path, separator,
+                entry->path, entry->message);
     else
-        printf("%s/%s: %s\n", dir, entry->path, entry->message);
+        printf("%s%s%s: %s\n", source->path, separator, entry->path,
+               entry->message);
 }
 
 /* Parses a positive byte count with no trailing characters. */
@@ -505,10 +520,12 @@ static int command_import(int argc, const char *const *argv,
                           apr_pool_t *pool)
 {
     static const char *const allowed[] = {
-        "--max-post-size", "--media-prefix", NULL
+        "--max-post-size", "--media-prefix", "--media", "--private", NULL
     };
     wk_import_options_t options;
     wk_import_counts_t counts;
+    wk_import_source_t kind;
+    import_source_t source;
     const char *path, *dir, *value;
     cli_args_t args;
     wk_db_t *db;
@@ -537,21 +554,34 @@ static int command_import(int argc, const char *const *argv,
                                "'../'");
         options.media_prefix = value;
     }
+    options.media_source = apr_table_get(args.options, "--media");
+    value = apr_table_get(args.options, "--private");
+    if (value != NULL && strcmp(value, "draft") != 0
+        && strcmp(value, "skip") != 0)
+        return usage_error(apr_psprintf(pool, "--private takes 'skip' or "
+                                        "'draft', not '%s'", value));
+    options.private_as_drafts = value != NULL && strcmp(value, "draft") == 0;
+    if (wk_import_detect(&kind, dir, &error, pool) != APR_SUCCESS) {
+        fail(NULL, error);
+        return EXIT_FAILED;
+    }
+    source.path = dir;
+    source.is_folder = kind == WK_SOURCE_FOLDER;
     options.report = import_print;
-    options.baton = (void *)dir;
+    options.baton = &source;
 
     if (tenant_open(&db, path, 0, pool) != EXIT_OK)
         return EXIT_FAILED;
-    if (wk_import_dir(&counts, db, dir, &options, &error, pool)
-        != APR_SUCCESS) {
-        fail(NULL, error);
+    if (wk_import(&counts, db, dir, &options, &error, pool) != APR_SUCCESS) {
+        fail(NULL, apr_pstrcat(pool, error, "; nothing was imported", NULL));
+        wk_db_close(db);
         return EXIT_FAILED;
     }
     wk_db_close(db);
     printf("%s: %d imported, %d updated, %d unchanged, %d images stored, "
-           "%d ignored, %d failed\n", path, counts.created, counts.updated,
-           counts.unchanged,
-           counts.stored, counts.ignored, counts.failed);
+           "%d ignored, %d failed, %d notices\n", path, counts.created,
+           counts.updated, counts.unchanged, counts.stored, counts.ignored,
+           counts.failed, counts.notices);
     return counts.failed > 0 ? EXIT_FAILED : EXIT_OK;
 }
 

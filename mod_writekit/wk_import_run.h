@@ -1,0 +1,85 @@
+/*
+ * wk_import_run.h: what the importers of each source share inside one
+ * wk_import() run.  Not part of the core's interface.
+ *
+ * Everything runs inside the transaction wk_import() opened.  An importer
+ * returns an error only for a failure that must undo the whole run; one
+ * bad item is reported with wk_import_report() and skipped.
+ */
+#ifndef WK_IMPORT_RUN_H
+#define WK_IMPORT_RUN_H
+
+#include "wk_import.h"
+
+typedef struct wk_import_run {
+    wk_db_t *db;
+    const wk_import_options_t *options;
+    wk_import_counts_t *counts;
+    const char *source;         /* the path given, for messages */
+    const char *iframe_hosts;   /* the blog's setting */
+    const char *timezone;       /* the blog's setting, "UTC" by default */
+    apr_hash_t *media;          /* stored media path -> "" once stored, or
+                                   -> "missing" when not found */
+    apr_pool_t *pool;           /* lives as long as the run */
+} wk_import_run_t;
+
+/* Counts an entry and passes it to the options' report function. */
+void wk_import_report(const wk_import_options_t *options,
+                      wk_import_counts_t *counts, const char *path,
+                      wk_import_outcome_t outcome, const char *message);
+
+/* Reports "skipped: REASON" for an item of the run. */
+void wk_import_skip(wk_import_run_t *run, const char *label,
+                    wk_import_outcome_t outcome, const char *reason,
+                    apr_pool_t *pool);
+
+/*
+ * Writes a post with wk_post_upsert() and reports it as imported,
+ * updated or unchanged.  A post the store rejects (WK_EINVAL) is
+ * reported and skipped; any other failure is returned, with *error set,
+ * to stop the run.
+ */
+apr_status_t wk_import_post_save(wk_import_run_t *run, const char *label,
+                                 const wk_post_input_t *post, char **error,
+                                 apr_pool_t *pool);
+
+/*
+ * Stores the file at relative (a '/'-separated path inside the options'
+ * media_source) as media under stored_path, once per run.  Returns
+ * APR_SUCCESS when it is stored, APR_NOTFOUND when there is no such file
+ * (or no media_source), or WK_EINVAL with *reason when the file is not
+ * an image or is too large.  A relative path with "..", "." or empty
+ * segments, a backslash or a NUL is APR_NOTFOUND, and symbolic links are
+ * never followed, so a hostile export cannot read outside the folder.
+ */
+apr_status_t wk_import_media_store(wk_import_run_t *run,
+                                   const char *relative,
+                                   const char *stored_path, char **reason,
+                                   apr_pool_t *pool);
+
+/* Reads a whole file of at most max bytes onto pool, NUL-terminated;
+ * WK_ETOOBIG over max, and *error says why for every failure. */
+apr_status_t wk_import_file_read(char **data, apr_size_t *size,
+                                 const char *path, apr_size_t max,
+                                 char **error, apr_pool_t *pool);
+
+/* Returns the URL of stored media: prefix and its path with '%', '?',
+ * '#' and spaces escaped. */
+const char *wk_import_media_url(const char *prefix, const char *stored_path,
+                                apr_pool_t *pool);
+
+/* Decodes %XX escapes; returns NULL for a broken escape or %00. */
+char *wk_percent_decode(const char *text, apr_size_t len, apr_pool_t *pool);
+
+/* Returns HTML as plain text: tags removed, the common character
+ * references decoded and runs of white space folded into one space. */
+const char *wk_html_to_text(const char *html, apr_pool_t *pool);
+
+/* Returns text cut to at most max bytes on a UTF-8 character boundary. */
+const char *wk_utf8_cut(const char *text, apr_size_t max, apr_pool_t *pool);
+
+/* Imports a WordPress export (WXR); see wk_import_wxr.c. */
+apr_status_t wk_import_wxr(wk_import_run_t *run, const char *path,
+                           char **error);
+
+#endif
