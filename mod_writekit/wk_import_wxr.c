@@ -93,6 +93,8 @@ typedef struct wxr_reader {
     int second_pass;
     char *parse_error;          /* libxml2's first error message */
     int parse_error_line;
+    int parse_error_encoding;   /* the error is about the bytes' encoding */
+    int root_closed;            /* the end tag of <rss> was read */
 } wxr_reader_t;
 
 /* The media a post refers to, for the sanitizer's URL rewrite, and the
@@ -164,9 +166,11 @@ static int wp_namespace_fake(const char *uri)
 /* Reading                                                                 */
 /* ---------------------------------------------------------------------- */
 
+/* Keeps libxml2's first error, on one line. */
 static void parse_error_capture(void *baton, xmlErrorPtr error)
 {
     wxr_reader_t *wr = baton;
+    char *at;
     apr_size_t len;
 
     if (error == NULL || error->level < XML_ERR_ERROR
@@ -175,17 +179,37 @@ static void parse_error_capture(void *baton, xmlErrorPtr error)
     wr->parse_error = apr_pstrdup(wr->run->pool, error->message
                                                  ? error->message
                                                  : "unknown error");
+    for (at = wr->parse_error; *at != '\0'; at++) {
+        if (*at == '\n' || *at == '\r' || *at == '\t')
+            *at = ' ';
+    }
     len = strlen(wr->parse_error);
     while (len > 0 && apr_isspace(wr->parse_error[len - 1]))
         wr->parse_error[--len] = '\0';
     wr->parse_error_line = error->line;
+    wr->parse_error_encoding = error->code == XML_ERR_INVALID_CHAR
+                               || error->code == XML_ERR_INVALID_ENCODING
+                               || error->code == XML_ERR_UNKNOWN_ENCODING
+                               || error->code
+                                  == XML_ERR_UNSUPPORTED_ENCODING;
 }
 
-/* Sets *error to "PATH: line N: REASON" and returns WK_EINVAL. */
+/* Sets *error to "PATH: line N: REASON" and returns WK_EINVAL.  The line
+ * is the current node's, since the parser reads ahead of it. */
 static apr_status_t wxr_fail(wxr_reader_t *wr, char **error,
                              const char *reason)
 {
-    int line = xmlTextReaderGetParserLineNumber(wr->reader);
+    xmlNodePtr node;
+    int line = 0;
+
+    /* On an attribute, the current node may be a namespace declaration,
+     * which is no xmlNode and has no line. */
+    xmlTextReaderMoveToElement(wr->reader);
+    node = xmlTextReaderCurrentNode(wr->reader);
+    if (node != NULL && node->type == XML_ELEMENT_NODE)
+        line = (int)xmlGetLineNo(node);
+    if (line <= 0)
+        line = xmlTextReaderGetParserLineNumber(wr->reader);
 
     *error = apr_psprintf(wr->run->pool, "%s: line %d: %s", wr->path, line,
                           reason);
@@ -195,7 +219,27 @@ static apr_status_t wxr_fail(wxr_reader_t *wr, char **error,
 /* Turns a reader result below 1 into an error naming libxml2's reason. */
 static apr_status_t wxr_read_error(wxr_reader_t *wr, char **error)
 {
-    if (wr->parse_error != NULL)
+    /* libxml2's streaming parser says "Extra content at the end of the
+     * document" for a file that stops inside an element. */
+    if (wr->parse_error != NULL && !wr->root_closed
+        && strstr(wr->parse_error, "Extra content") != NULL)
+        *error = apr_psprintf(wr->run->pool, "%s: line %d: malformed XML: "
+                              "the file ends inside an element (was it cut "
+                              "short?)", wr->path, wr->parse_error_line);
+    else if (wr->parse_error != NULL
+             && strstr(wr->parse_error, "Huge input lookup") != NULL)
+        *error = apr_psprintf(wr->run->pool, "%s: line %d: one text in the "
+                              "file is over libxml2's limit of 10000000 "
+                              "bytes (XML_MAX_TEXT_LENGTH in libxml2 2.9); "
+                              "no post can be that long", wr->path,
+                              wr->parse_error_line);
+    else if (wr->parse_error != NULL && wr->parse_error_encoding)
+        *error = apr_psprintf(wr->run->pool, "%s: line %d: wrong encoding: "
+                              "the bytes are not valid in the encoding the "
+                              "file declares (UTF-8 unless its XML "
+                              "declaration names another): %s", wr->path,
+                              wr->parse_error_line, wr->parse_error);
+    else if (wr->parse_error != NULL)
         *error = apr_psprintf(wr->run->pool, "%s: line %d: malformed XML: %s",
                               wr->path, wr->parse_error_line,
                               wr->parse_error);
@@ -1235,6 +1279,8 @@ static apr_status_t wxr_pass(wxr_reader_t *wr, char **error)
         int type = xmlTextReaderNodeType(wr->reader);
         int depth = xmlTextReaderDepth(wr->reader);
 
+        if (type == XML_READER_TYPE_END_ELEMENT && depth == 0)
+            wr->root_closed = 1;
         if (type == XML_READER_TYPE_DOCUMENT_TYPE
             || type == XML_READER_TYPE_ENTITY_REFERENCE)
             rv = wxr_fail(wr, error, "the file has a DOCTYPE or an entity "
@@ -1312,5 +1358,6 @@ apr_status_t wk_import_wxr(wk_import_run_t *run, const char *path,
 
     wr.second_pass = 1;
     wr.parse_error = NULL;
+    wr.root_closed = 0;
     return wxr_read_file(&wr, error);
 }
