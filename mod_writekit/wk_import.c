@@ -48,6 +48,8 @@ typedef struct import_run {
     wk_import_counts_t *counts;
     apr_array_header_t *files;  /* of import_file_t */
     apr_hash_t *media;          /* stored media paths, on the run's pool */
+    apr_status_t failure;       /* a failed write, which stops the run */
+    const char *failure_error;
     apr_pool_t *pool;
 } import_run_t;
 
@@ -77,6 +79,16 @@ static void import_report(import_run_t *run, const char *path,
                           wk_import_outcome_t outcome, const char *message)
 {
     wk_import_report(run->options, run->counts, path, outcome, message);
+}
+
+/* Notes a failed write to the tenant file; the run stops after the
+ * current file.  error is copied to the run's pool, since the file's
+ * pool is cleared. */
+static void run_fail(import_run_t *run, apr_status_t status,
+                     const char *error)
+{
+    run->failure = status;
+    run->failure_error = apr_pstrdup(run->pool, error);
 }
 
 static void import_skip(import_run_t *run, const char *path,
@@ -226,7 +238,7 @@ static void media_import(import_run_t *run, const import_file_t *file,
     media.created_at = apr_time_now();
 
     if (wk_media_put(run->db, &media, &error, pool) != APR_SUCCESS) {
-        import_skip(run, file->path, WK_IMPORT_FAILED, error, pool);
+        run_fail(run, WK_EDB, error);
         return;
     }
     apr_hash_set(run->media, apr_pstrdup(run->pool, file->path),
@@ -604,6 +616,7 @@ static void post_import(import_run_t *run, const import_file_t *file,
     char *text, *error;
     apr_size_t size;
     apr_int64_t id;
+    apr_status_t rv;
     int outcome;
 
     if (is_section_index(file->path)) {
@@ -659,13 +672,16 @@ static void post_import(import_run_t *run, const import_file_t *file,
     }
     fields.input.html = html;
 
-    if (wk_post_upsert(&id, &outcome, run->db, &fields.input, &error, pool)
-        != APR_SUCCESS) {
-        json_object_put(meta);
+    rv = wk_post_upsert(&id, &outcome, run->db, &fields.input, &error, pool);
+    json_object_put(meta);
+    if (rv == WK_EINVAL) {
         import_skip(run, file->path, WK_IMPORT_FAILED, error, pool);
         return;
     }
-    json_object_put(meta);
+    if (rv != APR_SUCCESS) {
+        run_fail(run, rv, error);
+        return;
+    }
     if (outcome == WK_UPSERT_CREATED)
         import_report(run, file->path, WK_IMPORT_CREATED, "imported");
     else if (outcome == WK_UPSERT_UPDATED)
@@ -690,6 +706,8 @@ static void import_files(import_run_t *run, file_kind_t kind,
 
         if (file->kind != kind)
             continue;
+        if (run->failure != APR_SUCCESS)
+            break;
         handler(run, file, file_pool);
         apr_pool_clear(file_pool);
     }
@@ -739,5 +757,7 @@ apr_status_t wk_import_dir(wk_import_counts_t *counts, wk_db_t *db,
     import_files(&run, FILE_MEDIA, media_import);
     import_files(&run, FILE_POST, post_import);
     import_files(&run, FILE_OTHER, other_report);
-    return APR_SUCCESS;
+    if (run.failure != APR_SUCCESS)
+        *error = apr_pstrdup(pool, run.failure_error);
+    return run.failure;
 }

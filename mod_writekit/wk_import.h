@@ -105,8 +105,10 @@ void wk_import_options_default(wk_import_options_t *options);
  * Relative image and link URLs that resolve, from the post's folder, to
  * an image stored by this import are rewritten to media_prefix followed
  * by the image's path.  Returns APR_SUCCESS once the folder has been
- * walked, whatever happened to single files, and an error with *error
- * set when root cannot be read.
+ * walked, whatever happened to single files.  Returns an error with
+ * *error set when root cannot be read, or when a write to db fails,
+ * which stops the walk, as the caller's transaction must then be rolled
+ * back.
  */
 apr_status_t wk_import_dir(wk_import_counts_t *counts, wk_db_t *db,
                            const char *root,

@@ -258,6 +258,13 @@ SKIP: {
            scalar(grep { $_->{type} eq 'page' && $_->{status} =~ /^(publish|future|draft|pending)$/ && $_->{password} eq '' } @{ $source->{items} }),
            "$name: pages stored as pages");
 
+        my $count = sql($corpus_file, "SELECT count(*) FROM posts");
+        ($rc, $out, $err) = writekit('import', $corpus_file, $export);
+        like($out, qr/: 0 imported, 0 updated, \d+ unchanged, /,
+             "$name: a second import changes nothing");
+        is(sql($corpus_file, "SELECT count(*) FROM posts"), $count,
+           "$name: and adds no post");
+
         my (@failures, $served);
         $served = 0;
         for my $item (@published) {
