@@ -57,8 +57,8 @@ apr_status_t wk_import_media_store(wk_import_run_t *run,
                                    const char *stored_path, char **reason,
                                    apr_pool_t *pool);
 
-/* Reads a whole file of at most max bytes onto pool, NUL-terminated;
- * WK_ETOOBIG over max, and *error says why for every failure. */
+/* Reads a whole file of at most max bytes onto pool, NUL-terminated.
+ * Returns WK_ETOOBIG over max, and sets *error on every failure. */
 apr_status_t wk_import_file_read(char **data, apr_size_t *size,
                                  const char *path, apr_size_t max,
                                  char **error, apr_pool_t *pool);
@@ -67,6 +67,76 @@ apr_status_t wk_import_file_read(char **data, apr_size_t *size,
  * '#' and spaces escaped. */
 const char *wk_import_media_url(const char *prefix, const char *stored_path,
                                 apr_pool_t *pool);
+
+/* How one kind of export keeps its media. */
+typedef struct wk_media_rules {
+    const char *marker;          /* what comes before the media path in a
+                                    URL, such as "/wp-content/uploads/" */
+    const char *stored_prefix;   /* what comes before it in the stored
+                                    path, such as "wp-content/uploads/" */
+    const char *const *layouts;  /* prefixes tried in the media folder, so
+                                    it may hold the uploads folder itself
+                                    or one of its parents; NULL-terminated */
+    const char *(*original)(const char *relative, apr_pool_t *pool);
+                                 /* the original of a resized copy, or
+                                    NULL; the function may be NULL */
+    apr_hash_t *root_hosts;      /* hosts that serve media at their root,
+                                    without the marker; may be NULL */
+    apr_hash_t *lookups;         /* media path -> stored path, or "" when
+                                    not found; filled by wk_media_find() */
+} wk_media_rules_t;
+
+/* Returns the path of an absolute or protocol-relative URL, from the '/'
+ * after its host ("" when it has none), and sets *host.  A relative URL
+ * is its own path, with *host "". */
+const char *wk_url_split(const char **host, const char *url,
+                         apr_pool_t *pool);
+
+/* Returns the media path url points to under rules, decoded, or NULL
+ * when url is not media of the export's site. */
+const char *wk_media_relative(const wk_media_rules_t *rules, const char *url,
+                              apr_pool_t *pool);
+
+/*
+ * Finds the file for a media path in the media folder, under each of the
+ * rules' layouts, and stores it under the rules' stored prefix.  When it
+ * is missing, the original of a resized copy is tried.  Returns the
+ * stored path with *stored_now set when this call stored it, or NULL:
+ * with *reason set when the file is not an image or too large, with
+ * *failure and *error set when the write failed, else when it is not
+ * there.
+ */
+const char *wk_media_find(wk_import_run_t *run, wk_media_rules_t *rules,
+                          const char *relative, int *stored_now,
+                          char **reason, apr_status_t *failure, char **error,
+                          apr_pool_t *pool);
+
+/* The media one post refers to, and the notices about them. */
+typedef struct wk_post_media {
+    wk_import_run_t *run;
+    wk_media_rules_t *rules;
+    apr_array_header_t *stored;   /* of const char *: paths it stored */
+    apr_array_header_t *missing;  /* of const char *: URLs not found */
+    apr_array_header_t *rejected; /* of const char *: "URL: reason" */
+    apr_array_header_t *notes;    /* of const char *: more notices */
+    apr_status_t failure;         /* a write that failed, to stop the run */
+    char *error;
+    apr_pool_t *pool;
+} wk_post_media_t;
+
+void wk_post_media_init(wk_post_media_t *media, wk_import_run_t *run,
+                        wk_media_rules_t *rules, apr_pool_t *pool);
+
+/* The URL rewrite for wk_html_sanitize_rewrite(): points the post's
+ * media found in the media folder at their stored copy and notes the
+ * others.  baton is a wk_post_media_t.  It writes to the tenant file, so
+ * it must never run in a markdown render's child process. */
+const char *wk_post_media_rewrite(void *baton, const char *url,
+                                  int is_image, apr_pool_t *pool);
+
+/* Reports the media a post stored, those it did not, and its notes. */
+void wk_post_media_report(const wk_post_media_t *media, const char *label,
+                          apr_pool_t *pool);
 
 /* Decodes %XX escapes; returns NULL for a broken escape or %00. */
 char *wk_percent_decode(const char *text, apr_size_t len, apr_pool_t *pool);

@@ -213,56 +213,6 @@ const char *wk_html_to_text(const char *html, apr_pool_t *pool)
     return apr_pstrmemdup(pool, out->data, out->len);
 }
 
-/* ---------------------------------------------------------------------- */
-/* Media from the export's folder                                          */
-/* ---------------------------------------------------------------------- */
-
-/* Returns whether every segment of a relative path is a plain name. */
-static int relative_path_safe(const char *relative)
-{
-    const char *segment = relative;
-
-    if (*relative == '\0' || *relative == '/' || strchr(relative, '\\'))
-        return 0;
-    while (segment != NULL) {
-        const char *slash = strchr(segment, '/');
-        apr_size_t len = slash ? (apr_size_t)(slash - segment)
-                               : strlen(segment);
-
-        if (len == 0 || (len == 1 && segment[0] == '.')
-            || (len == 2 && segment[0] == '.' && segment[1] == '.'))
-            return 0;
-        segment = slash ? slash + 1 : NULL;
-    }
-    return 1;
-}
-
-/* Returns whether path and every folder on the way to it below root is
- * a real folder or file, not a symbolic link. */
-static int path_without_links(const char *root, const char *relative,
-                              apr_pool_t *pool)
-{
-    const char *at = relative;
-
-    for (;;) {
-        const char *slash = strchr(at, '/');
-        const char *prefix = slash ? apr_pstrmemdup(pool, relative,
-                                                    (apr_size_t)(slash
-                                                                 - relative))
-                                   : relative;
-        apr_finfo_t info;
-
-        if (apr_stat(&info, apr_pstrcat(pool, root, "/", prefix, NULL),
-                     APR_FINFO_LINK | APR_FINFO_TYPE, pool) != APR_SUCCESS)
-            return 0;
-        if (info.filetype != (slash ? APR_DIR : APR_REG))
-            return 0;
-        if (slash == NULL)
-            return 1;
-        at = slash + 1;
-    }
-}
-
 apr_status_t wk_import_file_read(char **data, apr_size_t *size,
                                  const char *path, apr_size_t max,
                                  char **error, apr_pool_t *pool)
@@ -300,68 +250,6 @@ apr_status_t wk_import_file_read(char **data, apr_size_t *size,
     }
     (*data)[*size] = '\0';
     return APR_SUCCESS;
-}
-
-apr_status_t wk_import_media_store(wk_import_run_t *run,
-                                   const char *relative,
-                                   const char *stored_path, char **reason,
-                                   apr_pool_t *pool)
-{
-    const char *known = apr_hash_get(run->media, stored_path,
-                                     APR_HASH_KEY_STRING);
-    const char *root = run->options->media_source;
-    wk_media_t media;
-    char *data, *error;
-    apr_size_t size;
-
-    if (known != NULL)
-        return *known == '\0' ? APR_SUCCESS : APR_NOTFOUND;
-    if (root == NULL || !relative_path_safe(relative)
-        || !path_without_links(root, relative, pool))
-        return APR_NOTFOUND;
-
-    if (wk_import_file_read(&data, &size, apr_pstrcat(pool, root, "/",
-                                                      relative, NULL),
-                            run->options->max_media_bytes, &error, pool)
-        != APR_SUCCESS) {
-        *reason = apr_pstrcat(pool, relative, ": ", error, NULL);
-        return WK_EINVAL;
-    }
-    memset(&media, 0, sizeof(media));
-    media.content_type = wk_media_detect(data, size);
-    if (media.content_type == NULL) {
-        *reason = apr_psprintf(pool, "%s is not a PNG, JPEG, GIF, WebP, AVIF "
-                               "or SVG image", relative);
-        return WK_EINVAL;
-    }
-    media.path = stored_path;
-    media.data = data;
-    media.size = size;
-    media.sha256 = wk_sha256_hex(data, size, pool);
-    media.created_at = apr_time_now();
-    if (wk_media_put(run->db, &media, &error, pool) != APR_SUCCESS) {
-        *reason = error;
-        return WK_EDB;
-    }
-    apr_hash_set(run->media, apr_pstrdup(run->pool, stored_path),
-                 APR_HASH_KEY_STRING, "");
-    return APR_SUCCESS;
-}
-
-const char *wk_import_media_url(const char *prefix, const char *stored_path,
-                                apr_pool_t *pool)
-{
-    wk_buf_t *buf = wk_buf_make(pool, strlen(stored_path) + 32);
-    const char *at;
-
-    wk_buf_puts(buf, prefix);
-    for (at = stored_path; *at != '\0'; at++) {
-        if (strchr("%?# ", *at) != NULL)
-            wk_buf_printf(buf, "%%%02X", (unsigned char)*at);
-        else
-            wk_buf_append(buf, at, 1);
-    }
-    return apr_pstrmemdup(pool, buf->data, buf->len);
 }
 
 /* ---------------------------------------------------------------------- */

@@ -56,9 +56,7 @@ typedef struct wxr_site {
     const char *base_path;      /* its path without trailing '/', or "" */
     apr_hash_t *authors;        /* login -> display name */
     apr_hash_t *attachments;    /* post id -> wxr_attachment_t */
-    apr_hash_t *upload_hosts;   /* hosts serving uploads at their root */
-    apr_hash_t *lookups;        /* path below uploads -> stored media path,
-                                   or "" when it was not found */
+    wk_media_rules_t media;     /* where uploads are, hosts included */
     int utc_offset;             /* seconds the site's local time is ahead */
     int utc_offset_known;
 } wxr_site_t;
@@ -96,20 +94,6 @@ typedef struct wxr_reader {
     int parse_error_encoding;   /* the error is about the bytes' encoding */
     int root_closed;            /* the end tag of <rss> was read */
 } wxr_reader_t;
-
-/* The media a post refers to, for the sanitizer's URL rewrite, and the
- * shortcodes it leaves as text. */
-typedef struct post_media {
-    wxr_reader_t *wr;
-    apr_array_header_t *shortcodes; /* of const char *: names */
-    apr_array_header_t *stored;   /* of const char *: media paths this
-                                     post stored first */
-    apr_array_header_t *missing;  /* of const char *: URLs not found */
-    apr_array_header_t *rejected; /* of const char *: "URL: reason" */
-    apr_status_t failure;         /* a write that failed, to stop the run */
-    char *error;
-    apr_pool_t *pool;
-} post_media_t;
 
 /* The postmeta keys read from items. */
 static const char *const meta_keys[] = {
@@ -548,29 +532,6 @@ static apr_status_t item_read(wxr_item_t *item, wxr_reader_t *wr,
 /* Site, authors and attachments                                           */
 /* ---------------------------------------------------------------------- */
 
-/* Returns the path of an absolute URL (from the '/' after its host, ""
- * when it has none) and its host in *host. */
-static const char *url_split(const char **host, const char *url,
-                             apr_pool_t *pool)
-{
-    const char *start;
-    apr_size_t host_len;
-
-    if (strncasecmp(url, "http://", 7) == 0)
-        start = url + 7;
-    else if (strncasecmp(url, "https://", 8) == 0)
-        start = url + 8;
-    else if (strncmp(url, "//", 2) == 0)
-        start = url + 2;
-    else {
-        *host = "";
-        return url;
-    }
-    host_len = strcspn(start, "/?#");
-    *host = apr_pstrmemdup(pool, start, host_len);
-    return start + host_len;
-}
-
 static void site_base_set(wxr_site_t *site, const char *url,
                           apr_pool_t *pool)
 {
@@ -580,7 +541,7 @@ static void site_base_set(wxr_site_t *site, const char *url,
     if (*url == '\0')
         return;
     site->base_url = url;
-    path = url_split(&host, url, pool);
+    path = wk_url_split(&host, url, pool);
     len = strcspn(path, "?#");
     while (len > 0 && path[len - 1] == '/')
         len--;
@@ -674,9 +635,10 @@ static void item_survey(wxr_reader_t *wr, const wxr_item_t *item,
         apr_hash_set(site->attachments,
                      apr_pstrdup(wr->run->pool, item->post_id),
                      APR_HASH_KEY_STRING, attachment);
-        url_split(&host, item->attachment_url, pool);
+        wk_url_split(&host, item->attachment_url, pool);
         if (strstr(item->attachment_url, UPLOADS_DIR) == NULL && *host)
-            apr_hash_set(site->upload_hosts, apr_pstrdup(wr->run->pool, host),
+            apr_hash_set(site->media.root_hosts,
+                         apr_pstrdup(wr->run->pool, host),
                          APR_HASH_KEY_STRING, "");
     }
 }
@@ -685,32 +647,11 @@ static void item_survey(wxr_reader_t *wr, const wxr_item_t *item,
 /* Media                                                                   */
 /* ---------------------------------------------------------------------- */
 
-/* Returns the path below the uploads folder that url points to, decoded,
- * or NULL when url is not an upload of this site. */
-static const char *upload_path(const wxr_site_t *site, const char *url,
-                               apr_pool_t *pool)
-{
-    const char *host, *path = url_split(&host, url, pool);
-    apr_size_t len = strcspn(path, "?#");
-    const char *uploads = strstr(apr_pstrmemdup(pool, path, len),
-                                 UPLOADS_DIR);
-    char *decoded;
-
-    if (uploads != NULL) {
-        path = uploads + strlen(UPLOADS_DIR);
-        len = strlen(path);
-    }
-    else if (*host == '\0' || apr_hash_get(site->upload_hosts, host,
-                                           APR_HASH_KEY_STRING) == NULL
-             || len < 2)
-        return NULL;
-    else {
-        path++;
-        len--;
-    }
-    decoded = wk_percent_decode(path, len, pool);
-    return decoded && *decoded ? decoded : NULL;
-}
+/* Where an uploads folder may be in the media folder: the folder itself,
+ * or the site's root or wp-content folder. */
+static const char *const upload_layouts[] = {
+    "", "wp-content/uploads/", "uploads/", NULL
+};
 
 /* Returns relative without a "-300x200" size suffix before its
  * extension, as WordPress names the smaller copies of an image, or NULL
@@ -741,135 +682,6 @@ static const char *size_suffix_strip(const char *relative, apr_pool_t *pool)
                        dot, NULL);
 }
 
-/*
- * Finds the file for a path below uploads in the media folder, laid out
- * as the uploads folder itself, as wp-content/uploads or as uploads, and
- * stores it.  A resized copy that is missing falls back to the original.
- * Returns the stored path, or NULL with *reason set when the file is not
- * an image, or NULL with *reason NULL when it is not there.
- */
-static const char *media_find(wxr_reader_t *wr, const char *relative,
-                              int *stored_now, char **reason,
-                              apr_status_t *failure, char **error,
-                              apr_pool_t *pool)
-{
-    static const char *const layouts[] = { "", "wp-content/uploads/",
-                                           "uploads/", NULL };
-    const char *known = apr_hash_get(wr->site->lookups, relative,
-                                     APR_HASH_KEY_STRING);
-    const char *candidates[2];
-    int i, j;
-
-    *reason = NULL;
-    *stored_now = 0;
-    if (known != NULL)
-        return *known ? known : NULL;
-    candidates[0] = relative;
-    candidates[1] = size_suffix_strip(relative, pool);
-    for (j = 0; j < 2 && candidates[j] != NULL; j++) {
-        const char *stored = apr_pstrcat(wr->run->pool, STORED_PREFIX,
-                                         candidates[j], NULL);
-
-        int stored_before = apr_hash_get(wr->run->media, stored,
-                                         APR_HASH_KEY_STRING) != NULL;
-
-        for (i = 0; layouts[i] != NULL; i++) {
-            apr_status_t rv = wk_import_media_store(
-                wr->run, apr_pstrcat(pool, layouts[i], candidates[j], NULL),
-                stored, reason, pool);
-
-            if (rv == APR_SUCCESS) {
-                apr_hash_set(wr->site->lookups,
-                             apr_pstrdup(wr->run->pool, relative),
-                             APR_HASH_KEY_STRING, stored);
-                *stored_now = !stored_before;
-                return stored;
-            }
-            if (rv == WK_EDB) {
-                *failure = rv;
-                *error = *reason;
-                return NULL;
-            }
-            if (rv != APR_NOTFOUND)
-                return NULL;
-        }
-    }
-    apr_hash_set(wr->site->lookups, apr_pstrdup(wr->run->pool, relative),
-                 APR_HASH_KEY_STRING, "");
-    return NULL;
-}
-
-static void strings_add_once(apr_array_header_t *list, const char *text)
-{
-    int i;
-
-    for (i = 0; i < list->nelts; i++) {
-        if (strcmp(APR_ARRAY_IDX(list, i, const char *), text) == 0)
-            return;
-    }
-    APR_ARRAY_PUSH(list, const char *) = text;
-}
-
-/* The sanitizer's URL rewrite: points uploads found in the media folder
- * at their stored copy and notes the others. */
-static const char *post_url_rewrite(void *baton, const char *url,
-                                    int is_image, apr_pool_t *pool)
-{
-    post_media_t *media = baton;
-    const char *relative = upload_path(media->wr->site, url, pool);
-    const char *stored;
-    char *reason;
-    int stored_now;
-
-    if (relative == NULL || media->failure != APR_SUCCESS)
-        return NULL;
-    stored = media_find(media->wr, relative, &stored_now, &reason,
-                        &media->failure, &media->error, media->pool);
-    if (stored != NULL && stored_now)
-        APR_ARRAY_PUSH(media->stored, const char *) = stored;
-    if (stored != NULL)
-        return wk_import_media_url(media->wr->run->options->media_prefix,
-                                   stored, pool);
-    if (reason != NULL)
-        strings_add_once(media->rejected, apr_psprintf(media->pool, "%s: %s",
-                                                       url, reason));
-    else
-        strings_add_once(media->missing, apr_pstrdup(media->pool, url));
-    return NULL;
-}
-
-/* Reports each media file a post refers to that was not stored, and
- * each shortcode left as text. */
-static void media_report(wxr_reader_t *wr, const char *label,
-                         const post_media_t *media, apr_pool_t *pool)
-{
-    const char *where = wr->run->options->media_source;
-    int i;
-
-    for (i = 0; i < media->stored->nelts; i++)
-        wk_import_report(wr->run->options, wr->run->counts, label,
-                         WK_IMPORT_STORED, apr_pstrcat(pool,
-            "stored media/", APR_ARRAY_IDX(media->stored, i, const char *),
-            NULL));
-    for (i = 0; i < media->missing->nelts; i++)
-        wk_import_report(wr->run->options, wr->run->counts, label,
-                         WK_IMPORT_NOTICE, apr_psprintf(pool,
-            "media file not found%s%s: %s; the post keeps this link",
-            where ? " in " : " (no --media folder given)", where ? where : "",
-            APR_ARRAY_IDX(media->missing, i, const char *)));
-    for (i = 0; i < media->rejected->nelts; i++)
-        wk_import_report(wr->run->options, wr->run->counts, label,
-                         WK_IMPORT_NOTICE, apr_psprintf(pool,
-            "media file not stored: %s; the post keeps this link",
-            APR_ARRAY_IDX(media->rejected, i, const char *)));
-    for (i = 0; i < media->shortcodes->nelts; i++)
-        wk_import_report(wr->run->options, wr->run->counts, label,
-                         WK_IMPORT_NOTICE, apr_psprintf(pool,
-            "shortcode [%s] left as text: WordPress builds it from data an "
-            "export does not carry", APR_ARRAY_IDX(media->shortcodes, i,
-                                                   const char *)));
-}
-
 /* ---------------------------------------------------------------------- */
 /* Posts and pages                                                         */
 /* ---------------------------------------------------------------------- */
@@ -894,7 +706,7 @@ static const char *item_label(const wxr_item_t *item, apr_pool_t *pool)
 static void link_aliases(apr_array_header_t *aliases, const wxr_site_t *site,
                          const char *link, apr_pool_t *pool)
 {
-    const char *host, *path = url_split(&host, link, pool);
+    const char *host, *path = wk_url_split(&host, link, pool);
     apr_size_t base_len = strlen(site->base_path);
     apr_size_t len = strcspn(path, "?#");
     const char *query = path[len] == '?' ? path + len : NULL;
@@ -1008,7 +820,7 @@ static void item_aliases(wk_post_input_t *in, wxr_reader_t *wr,
  * URL when it is not in the media folder; NULL for none. */
 static const char *item_featured_image(wxr_reader_t *wr,
                                        const wxr_item_t *item,
-                                       post_media_t *media,
+                                       wk_post_media_t *media,
                                        apr_pool_t *pool)
 {
     const char *id = apr_table_get(item->meta, "_thumbnail_id");
@@ -1020,7 +832,7 @@ static const char *item_featured_image(wxr_reader_t *wr,
     attachment = apr_hash_get(wr->site->attachments, id, APR_HASH_KEY_STRING);
     if (attachment == NULL)
         return NULL;
-    stored = post_url_rewrite(media, attachment->url, 1, pool);
+    stored = wk_post_media_rewrite(media, attachment->url, 1, pool);
     if (stored != NULL)
         return stored;
     return strncmp(attachment->url, "http://", 7) == 0
@@ -1030,17 +842,23 @@ static const char *item_featured_image(wxr_reader_t *wr,
 
 /* Turns the item's content into the HTML readers get. */
 static const char *item_html(wxr_reader_t *wr, const wxr_item_t *item,
-                             post_media_t *media, apr_pool_t *pool)
+                             wk_post_media_t *media, apr_pool_t *pool)
 {
+    apr_array_header_t *shortcodes = wk_wp_shortcodes(item->content, pool);
     const char *html = wk_wp_captions(item->content, pool);
     const char *clean;
+    int i;
 
-    media->shortcodes = wk_wp_shortcodes(item->content, pool);
+    for (i = 0; i < shortcodes->nelts; i++)
+        APR_ARRAY_PUSH(media->notes, const char *) = apr_psprintf(pool,
+            "shortcode [%s] left as text: WordPress builds it from data an "
+            "export does not carry", APR_ARRAY_IDX(shortcodes, i,
+                                                   const char *));
     if (!wk_wp_has_blocks(html))
         html = wk_wp_autop(html, pool);
     wk_html_sanitize_rewrite(&clean, html, strlen(html),
-                             wr->run->iframe_hosts, post_url_rewrite, media,
-                             pool);
+                             wr->run->iframe_hosts, wk_post_media_rewrite,
+                             media, pool);
     return clean;
 }
 
@@ -1078,7 +896,7 @@ static apr_status_t post_import(wxr_reader_t *wr, const char *label,
                                 apr_pool_t *pool)
 {
     wk_post_input_t in;
-    post_media_t media;
+    wk_post_media_t media;
     const char *reason;
     int failed;
     apr_status_t rv;
@@ -1095,13 +913,7 @@ static apr_status_t post_import(wxr_reader_t *wr, const char *label,
     item_fields_copy(&in, wr, item, pool);
     item_aliases(&in, wr, item, pool);
 
-    memset(&media, 0, sizeof(media));
-    media.wr = wr;
-    media.stored = apr_array_make(pool, 4, sizeof(const char *));
-    media.missing = apr_array_make(pool, 4, sizeof(const char *));
-    media.rejected = apr_array_make(pool, 4, sizeof(const char *));
-    media.shortcodes = apr_array_make(pool, 1, sizeof(const char *));
-    media.pool = pool;
+    wk_post_media_init(&media, wr->run, &wr->site->media, pool);
     in.featured_image = item_featured_image(wr, item, &media, pool);
     in.html = item_html(wr, item, &media, pool);
     in.source = in.html;
@@ -1112,7 +924,7 @@ static apr_status_t post_import(wxr_reader_t *wr, const char *label,
 
     rv = wk_import_post_save(wr->run, label, &in, error, pool);
     if (rv == APR_SUCCESS)
-        media_report(wr, label, &media, pool);
+        wk_post_media_report(&media, label, pool);
     return rv;
 }
 
@@ -1124,8 +936,8 @@ static apr_status_t attachment_import(wxr_reader_t *wr, const char *label,
 {
     const char *file = apr_table_get(item->meta, "_wp_attached_file");
     const char *relative = file && *file ? file
-                           : upload_path(wr->site, item->attachment_url,
-                                         pool);
+                           : wk_media_relative(&wr->site->media,
+                                               item->attachment_url, pool);
     const char *where = wr->run->options->media_source;
     apr_status_t failure = APR_SUCCESS;
     const char *stored;
@@ -1144,8 +956,8 @@ static apr_status_t attachment_import(wxr_reader_t *wr, const char *label,
                        item->attachment_url), pool);
         return APR_SUCCESS;
     }
-    stored = media_find(wr, relative, &stored_now, &reason, &failure, error,
-                        pool);
+    stored = wk_media_find(wr->run, &wr->site->media, relative, &stored_now,
+                           &reason, &failure, error, pool);
     if (failure != APR_SUCCESS)
         return failure;
     if (stored != NULL)
@@ -1338,8 +1150,12 @@ apr_status_t wk_import_wxr(wk_import_run_t *run, const char *path,
     site.base_path = "";
     site.authors = apr_hash_make(run->pool);
     site.attachments = apr_hash_make(run->pool);
-    site.upload_hosts = apr_hash_make(run->pool);
-    site.lookups = apr_hash_make(run->pool);
+    site.media.marker = UPLOADS_DIR;
+    site.media.stored_prefix = STORED_PREFIX;
+    site.media.layouts = upload_layouts;
+    site.media.original = size_suffix_strip;
+    site.media.root_hosts = apr_hash_make(run->pool);
+    site.media.lookups = apr_hash_make(run->pool);
     memset(&wr, 0, sizeof(wr));
     wr.run = run;
     wr.site = &site;
