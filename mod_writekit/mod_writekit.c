@@ -33,10 +33,14 @@
 /* The per-process cache, made in each child after fork. */
 static wk_cache_t *tenant_cache;
 
-/* Rendered pages of this process, made in each child after fork.
+/* Rendered pages of this process, made in each child after fork.  The
+ * cache grows only with the pages requested.  64 MB keeps the post pages
+ * of about 14,000 small blogs at 4.6 KB each, key included.  An open
+ * tenant takes about 130 KB (make bench), so under mass hosting a process
+ * keeps pages for many more tenants than it keeps open.
  * NOTE: the size is fixed; a directive could set it. */
 static wk_page_cache_t *page_cache;
-#define PAGE_CACHE_BYTES (16 * 1024 * 1024)
+#define PAGE_CACHE_BYTES (64 * 1024 * 1024)
 
 /* Time zones the blogs of this process display dates in, parsed once:
  * name -> wk_zone_t, on zone_pool, both guarded by zone_mutex. */
@@ -70,6 +74,12 @@ typedef struct route {
     const char *cache_key;
     apr_int64_t cache_version;
     apr_time_t cache_expires;
+
+    /* The stamp of the tenant's files, read before the version.
+     * cache_stamp points to it when it may vouch for the page kept. */
+    wk_page_stamp_t stamp;
+    int stamped;
+    const wk_page_stamp_t *cache_stamp;
 } route_t;
 
 static wk_server_conf_t *server_conf(const server_rec *s)
@@ -341,7 +351,8 @@ static void page_keep(request_rec *r, const char *content_type,
     page.last_modified = last_modified;
     if (page.etag != NULL)
         wk_page_cache_put(page_cache, route->cache_key,
-                          route->cache_version, route->cache_expires, &page);
+                          route->cache_version, route->cache_expires,
+                          route->cache_stamp, &page);
 }
 
 /*
@@ -733,12 +744,63 @@ static int tenant_open(wk_db_t **db, wk_settings_t **settings,
     return status == OK ? tenant_settings(settings, r, *db) : status;
 }
 
+static int route_cacheable(const route_t *route)
+{
+    return route->kind == ROUTE_INDEX || route->kind == ROUTE_TAG
+           || route->kind == ROUTE_POST || route->kind == ROUTE_FEED;
+}
+
+/*
+ * Returns the key of the request's page in the page cache.  The key
+ * includes the host and port, because with an empty base URL the page's
+ * absolute links depend on them.  A file moved into place may be at the
+ * version of the file it replaced, so the inode of the tenant file keeps
+ * their pages apart.
+ */
+static const char *page_key(request_rec *r, const char *path,
+                            apr_ino_t inode)
+{
+    return apr_psprintf(r->pool, "%s\n%" APR_UINT64_T_FMT "\n%s://%s:%u\n"
+                        "%s?%s", path, (apr_uint64_t)inode,
+                        ap_http_scheme(r), r->hostname ? r->hostname : "",
+                        ap_get_server_port(r), r->uri,
+                        r->args ? r->args : "");
+}
+
+/*
+ * Serves the page of route from the cache without opening the tenant,
+ * when its files still have the stamp the kept page carries, which means
+ * that nothing was written since the page was known to be current.
+ * Otherwise it notes the stamp in route, for page_from_cache(), and
+ * returns DECLINED.
+ */
+static int page_from_stamp(request_rec *r, const wk_server_conf_t *conf,
+                           route_t *route)
+{
+    const char *path;
+    wk_page_t page;
+
+    if (page_cache == NULL || !route_cacheable(route)
+        || tenant_path(&path, r, conf) != OK)
+        return DECLINED;
+    route->stamped = wk_page_stamp_read(&route->stamp, path,
+                                        r->request_time, r->pool);
+    if (!route->stamped
+        || !wk_page_cache_get_stamped(page_cache,
+                                      page_key(r, path, route->stamp.inode),
+                                      &route->stamp, r->request_time, &page,
+                                      r->pool))
+        return DECLINED;
+    return send_cached_page(r, &page);
+}
+
 /*
  * Serves the page of route from the cache when the tenant is still at
  * the version the page was rendered at.  Otherwise it notes in route the
  * key and version to keep the page under once rendered, and returns
- * DECLINED.  The key includes the host and port, because with an empty
- * base URL the page's absolute links depend on them.
+ * DECLINED.  The stamp that page_from_stamp() read before this version
+ * vouches for the page from now on, when it is of the file that db has
+ * open.
  */
 static int page_from_cache(request_rec *r, wk_db_t *db, route_t *route)
 {
@@ -746,28 +808,21 @@ static int page_from_cache(request_rec *r, wk_db_t *db, route_t *route)
     apr_time_t next_visible;
     wk_page_t page;
 
-    if (page_cache == NULL
-        || (route->kind != ROUTE_INDEX && route->kind != ROUTE_TAG
-            && route->kind != ROUTE_POST && route->kind != ROUTE_FEED))
+    if (page_cache == NULL || !route_cacheable(route))
         return DECLINED;
     if (wk_site_version(&version, &next_visible, db, r->request_time)
         != APR_SUCCESS)
         return DECLINED;
 
-    /* A file moved into place may be at the version of the file it
-     * replaced; the inode of the file this connection reads keeps their
-     * pages apart. */
-    route->cache_key = apr_psprintf(r->pool, "%s\n%" APR_UINT64_T_FMT "\n"
-                                    "%s://%s:%u\n%s?%s", wk_db_path(db),
-                                    (apr_uint64_t)wk_db_inode(db),
-                                    ap_http_scheme(r),
-                                    r->hostname ? r->hostname : "",
-                                    ap_get_server_port(r), r->uri,
-                                    r->args ? r->args : "");
+    route->cache_key = page_key(r, wk_db_path(db), wk_db_inode(db));
     route->cache_version = version;
     route->cache_expires = next_visible;
+    route->cache_stamp = route->stamped
+                         && route->stamp.inode == wk_db_inode(db)
+                         ? &route->stamp : NULL;
     if (!wk_page_cache_get(page_cache, route->cache_key, version,
-                           r->request_time, &page, r->pool))
+                           r->request_time, route->cache_stamp, &page,
+                           r->pool))
         return DECLINED;
     route->cache_key = NULL;    /* nothing to keep: it came from there */
     return send_cached_page(r, &page);
@@ -783,7 +838,11 @@ static int serve_route(request_rec *r, wk_server_conf_t *conf,
 
     site_fallback(&site, &fallback_settings, r, conf);
 
-    /* A kept page needs neither the settings nor the theme. */
+    /* A kept page needs neither the settings nor the theme, and while
+     * the tenant's files are unchanged not even the tenant. */
+    status = page_from_stamp(r, conf, route);
+    if (status != DECLINED)
+        return status;
     status = tenant_acquire(&db, r, conf);
     if (status == OK) {
         status = page_from_cache(r, db, route);

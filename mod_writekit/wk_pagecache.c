@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <apr_file_info.h>
 #include <apr_hash.h>
 #include <apr_ring.h>
+#include <apr_strings.h>
 #include <apr_thread_mutex.h>
 
 #include "wk_pagecache.h"
@@ -19,6 +21,8 @@ struct entry {
     const char *key;
     apr_int64_t version;
     apr_time_t expires;             /* 0: no expiry by time */
+    int stamped;                    /* 1 when stamp vouches for the page */
+    wk_page_stamp_t stamp;
     apr_size_t bytes;               /* the whole block */
     wk_page_t page;
 };
@@ -32,6 +36,61 @@ struct wk_page_cache {
     apr_size_t bytes;
     apr_size_t max_bytes;
 };
+
+#define STAT_FIELDS (APR_FINFO_TYPE | APR_FINFO_IDENT | APR_FINFO_SIZE \
+                     | APR_FINFO_MTIME | APR_FINFO_CTIME)
+
+/* Returns 1 when a file with these times changed before now - settle. */
+static int file_settled(const apr_finfo_t *finfo, apr_time_t now)
+{
+    apr_time_t last = finfo->mtime > finfo->ctime ? finfo->mtime
+                                                  : finfo->ctime;
+
+    return last <= now - WK_PAGE_STAMP_SETTLE;
+}
+
+int wk_page_stamp_read(wk_page_stamp_t *stamp, const char *path,
+                       apr_time_t now, apr_pool_t *pool)
+{
+    apr_finfo_t db, wal;
+    apr_status_t rv;
+
+    memset(stamp, 0, sizeof(*stamp));
+    if (apr_stat(&db, path, STAT_FIELDS, pool) != APR_SUCCESS
+        || db.filetype != APR_REG || !file_settled(&db, now))
+        return 0;
+    stamp->inode = db.inode;
+    stamp->device = db.device;
+    stamp->size = db.size;
+    stamp->mtime = db.mtime;
+    stamp->ctime = db.ctime;
+
+    /* An empty -wal file contains no commits, so it counts as none.
+     * SQLite creates one when a connection opens the tenant and deletes
+     * it when the last one closes, after copying the commits it contained
+     * into the database file, which moves that file's times. */
+    rv = apr_stat(&wal, apr_pstrcat(pool, path, "-wal", NULL), STAT_FIELDS,
+                  pool);
+    if (APR_STATUS_IS_ENOENT(rv) || (rv == APR_SUCCESS && wal.size == 0))
+        return 1;
+    if (rv != APR_SUCCESS || !file_settled(&wal, now))
+        return 0;
+    stamp->has_wal = 1;
+    stamp->wal_inode = wal.inode;
+    stamp->wal_size = wal.size;
+    stamp->wal_mtime = wal.mtime;
+    stamp->wal_ctime = wal.ctime;
+    return 1;
+}
+
+static int stamp_equal(const wk_page_stamp_t *a, const wk_page_stamp_t *b)
+{
+    return a->inode == b->inode && a->device == b->device
+           && a->size == b->size && a->mtime == b->mtime
+           && a->ctime == b->ctime && a->has_wal == b->has_wal
+           && a->wal_inode == b->wal_inode && a->wal_size == b->wal_size
+           && a->wal_mtime == b->wal_mtime && a->wal_ctime == b->wal_ctime;
+}
 
 static void entry_remove(wk_page_cache_t *cache, entry_t *entry)
 {
@@ -69,8 +128,28 @@ apr_status_t wk_page_cache_create(wk_page_cache_t **out,
     return APR_SUCCESS;
 }
 
+/* Copies the page of entry onto pool and marks it most recently used.
+ * Mutex held. */
+static void entry_copy_out(wk_page_cache_t *cache, entry_t *entry,
+                           wk_page_t *page, apr_pool_t *pool)
+{
+    page->body = apr_pmemdup(pool, entry->page.body, entry->page.len);
+    page->len = entry->page.len;
+    page->etag = apr_pstrdup(pool, entry->page.etag);
+    page->content_type = apr_pstrdup(pool, entry->page.content_type);
+    page->last_modified = entry->page.last_modified;
+    APR_RING_REMOVE(entry, link);
+    APR_RING_INSERT_HEAD(&cache->lru, entry, entry, link);
+}
+
+static int entry_current(const entry_t *entry, apr_time_t now)
+{
+    return entry->expires == 0 || now < entry->expires;
+}
+
 int wk_page_cache_get(wk_page_cache_t *cache, const char *key,
-                      apr_int64_t version, apr_time_t now, wk_page_t *page,
+                      apr_int64_t version, apr_time_t now,
+                      const wk_page_stamp_t *stamp, wk_page_t *page,
                       apr_pool_t *pool)
 {
     entry_t *entry;
@@ -79,14 +158,30 @@ int wk_page_cache_get(wk_page_cache_t *cache, const char *key,
     apr_thread_mutex_lock(cache->mutex);
     entry = apr_hash_get(cache->entries, key, APR_HASH_KEY_STRING);
     if (entry != NULL && entry->version == version
-        && (entry->expires == 0 || now < entry->expires)) {
-        page->body = apr_pmemdup(pool, entry->page.body, entry->page.len);
-        page->len = entry->page.len;
-        page->etag = apr_pstrdup(pool, entry->page.etag);
-        page->content_type = apr_pstrdup(pool, entry->page.content_type);
-        page->last_modified = entry->page.last_modified;
-        APR_RING_REMOVE(entry, link);
-        APR_RING_INSERT_HEAD(&cache->lru, entry, entry, link);
+        && entry_current(entry, now)) {
+        entry_copy_out(cache, entry, page, pool);
+        if (stamp != NULL) {
+            entry->stamp = *stamp;
+            entry->stamped = 1;
+        }
+        hit = 1;
+    }
+    apr_thread_mutex_unlock(cache->mutex);
+    return hit;
+}
+
+int wk_page_cache_get_stamped(wk_page_cache_t *cache, const char *key,
+                              const wk_page_stamp_t *stamp, apr_time_t now,
+                              wk_page_t *page, apr_pool_t *pool)
+{
+    entry_t *entry;
+    int hit = 0;
+
+    apr_thread_mutex_lock(cache->mutex);
+    entry = apr_hash_get(cache->entries, key, APR_HASH_KEY_STRING);
+    if (entry != NULL && entry->stamped && stamp_equal(&entry->stamp, stamp)
+        && entry_current(entry, now)) {
+        entry_copy_out(cache, entry, page, pool);
         hit = 1;
     }
     apr_thread_mutex_unlock(cache->mutex);
@@ -106,7 +201,7 @@ static const char *block_copy(char **at, const char *bytes, apr_size_t len)
 
 void wk_page_cache_put(wk_page_cache_t *cache, const char *key,
                        apr_int64_t version, apr_time_t expires,
-                       const wk_page_t *page)
+                       const wk_page_stamp_t *stamp, const wk_page_t *page)
 {
     apr_size_t key_len = strlen(key), etag_len = strlen(page->etag);
     apr_size_t type_len = strlen(page->content_type);
@@ -130,6 +225,11 @@ void wk_page_cache_put(wk_page_cache_t *cache, const char *key,
     entry->page.last_modified = page->last_modified;
     entry->version = version;
     entry->expires = expires;
+    entry->stamped = stamp != NULL;
+    if (stamp != NULL)
+        entry->stamp = *stamp;
+    else
+        memset(&entry->stamp, 0, sizeof(entry->stamp));
     entry->bytes = bytes;
 
     apr_thread_mutex_lock(cache->mutex);

@@ -1,8 +1,13 @@
 /*
  * pagecache_test.c: versions, expiry and the byte bound of the per-process
- * page cache.
+ * page cache, and the stamps of tenant files that vouch for kept pages.
  */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <apr_file_io.h>
 #include <apr_general.h>
+#include <apr_strings.h>
 
 #include "tap.h"
 #include "wk_pagecache.h"
@@ -17,6 +22,108 @@ static wk_page_t page_of(const char *body)
     page.content_type = "text/html; charset=utf-8";
     page.last_modified = apr_time_from_sec(1000);
     return page;
+}
+
+/* Writes text to path at offset, as SQLite writes pages in place. */
+static void file_write_at(const char *path, apr_off_t offset,
+                          const char *text, apr_pool_t *pool)
+{
+    apr_file_t *file;
+    apr_size_t len = strlen(text);
+
+    if (apr_file_open(&file, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE,
+                      APR_FPROT_OS_DEFAULT, pool) != APR_SUCCESS)
+        return;
+    apr_file_seek(file, APR_SET, &offset);
+    apr_file_write(file, text, &len);
+    apr_file_close(file);
+}
+
+/* Waits until files written now are older than WK_PAGE_STAMP_SETTLE. */
+static void settle(void)
+{
+    apr_sleep(WK_PAGE_STAMP_SETTLE + apr_time_from_msec(100));
+}
+
+static void stamp_tests(apr_pool_t *pool)
+{
+    char dir_template[] = "/tmp/wk-stamp-test.XXXXXX";
+    const char *dir = mkdtemp(dir_template);
+    const char *db, *wal;
+    wk_page_stamp_t stamp, later;
+    wk_page_cache_t *cache;
+    wk_page_t page, got;
+
+    if (dir == NULL) {
+        ok(0, "make a temporary directory");
+        return;
+    }
+    db = apr_pstrcat(pool, dir, "/t.db", NULL);
+    wal = apr_pstrcat(pool, db, "-wal", NULL);
+    wk_page_cache_create(&cache, 64 * 1024, pool);
+    page = page_of("<p>stamped</p>");
+
+    ok(!wk_page_stamp_read(&stamp, db, apr_time_now(), pool),
+       "stamp of a missing file vouches for nothing");
+    file_write_at(db, 0, "database pages", pool);
+    ok(!wk_page_stamp_read(&stamp, db, apr_time_now(), pool),
+       "stamp of a file changed just now vouches for nothing");
+
+    settle();
+    ok(wk_page_stamp_read(&stamp, db, apr_time_now(), pool),
+       "stamp of a settled file vouches");
+    wk_page_cache_put(cache, "k", 1, 0, &stamp, &page);
+    ok(wk_page_stamp_read(&later, db, apr_time_now(), pool),
+       "stamp read again vouches");
+    ok(wk_page_cache_get_stamped(cache, "k", &later, apr_time_now(), &got,
+                                 pool), "page hits with an equal stamp");
+    is_str(got.body, "<p>stamped</p>", "stamped hit returns the body");
+
+    file_write_at(wal, 0, "", pool);
+    ok(wk_page_stamp_read(&later, db, apr_time_now(), pool)
+       && wk_page_cache_get_stamped(cache, "k", &later, apr_time_now(),
+                                    &got, pool),
+       "empty -wal file counts as none");
+
+    file_write_at(db, 0, "DATABASE PAGES", pool);
+    ok(!wk_page_stamp_read(&later, db, apr_time_now(), pool),
+       "stamp after a same-size write in place vouches for nothing yet");
+    settle();
+    ok(wk_page_stamp_read(&later, db, apr_time_now(), pool),
+       "stamp vouches once the write has settled");
+    ok(!wk_page_cache_get_stamped(cache, "k", &later, apr_time_now(), &got,
+                                  pool), "page misses after the write");
+
+    ok(wk_page_cache_get(cache, "k", 1, apr_time_now(), &later, &got, pool),
+       "page hits at its version and takes the new stamp");
+    ok(wk_page_cache_get_stamped(cache, "k", &later, apr_time_now(), &got,
+                                 pool), "page hits with the new stamp");
+
+    file_write_at(wal, 0, "a commit", pool);
+    ok(!wk_page_stamp_read(&later, db, apr_time_now(), pool),
+       "stamp after a commit to the -wal file vouches for nothing yet");
+    settle();
+    ok(wk_page_stamp_read(&later, db, apr_time_now(), pool)
+       && later.has_wal, "stamp with a settled -wal file vouches");
+    ok(!wk_page_cache_get_stamped(cache, "k", &later, apr_time_now(), &got,
+                                  pool), "page misses after the commit");
+
+    wk_page_cache_put(cache, "x", 1, apr_time_now() + apr_time_from_sec(1),
+                      &later, &page);
+    ok(wk_page_cache_get_stamped(cache, "x", &later, apr_time_now(), &got,
+                                 pool), "stamped page hits before its expiry");
+    ok(!wk_page_cache_get_stamped(cache, "x", &later,
+                                  apr_time_now() + apr_time_from_sec(2),
+                                  &got, pool),
+       "stamped page misses at its expiry");
+
+    wk_page_cache_put(cache, "n", 1, 0, NULL, &page);
+    ok(!wk_page_cache_get_stamped(cache, "n", &later, apr_time_now(), &got,
+                                  pool), "page kept without a stamp misses");
+
+    unlink(wal);
+    unlink(db);
+    rmdir(dir);
 }
 
 int main(int argc, const char *const *argv)
@@ -34,44 +141,46 @@ int main(int argc, const char *const *argv)
        "create cache");
 
     page = page_of("<p>one</p>");
-    wk_page_cache_put(cache, "a/", 7, 0, &page);
-    ok(wk_page_cache_get(cache, "a/", 7, now, &got, pool), "hit at version");
+    wk_page_cache_put(cache, "a/", 7, 0, NULL, &page);
+    ok(wk_page_cache_get(cache, "a/", 7, now, NULL, &got, pool),
+       "hit at version");
     is_str(got.body, "<p>one</p>", "hit returns the body");
     ok(got.len == 10, "hit returns the length");
     is_str(got.etag, "\"e\"", "hit returns the ETag");
-    ok(!wk_page_cache_get(cache, "a/", 8, now, &got, pool),
+    ok(!wk_page_cache_get(cache, "a/", 8, now, NULL, &got, pool),
        "miss at another version");
-    ok(!wk_page_cache_get(cache, "b/", 7, now, &got, pool),
+    ok(!wk_page_cache_get(cache, "b/", 7, now, NULL, &got, pool),
        "miss for another key");
 
     page = page_of("<p>two</p>");
-    wk_page_cache_put(cache, "a/", 8, 0, &page);
-    ok(wk_page_cache_get(cache, "a/", 8, now, &got, pool),
+    wk_page_cache_put(cache, "a/", 8, 0, NULL, &page);
+    ok(wk_page_cache_get(cache, "a/", 8, now, NULL, &got, pool),
        "replaced page hits at its version");
     is_str(got.body, "<p>two</p>", "replaced page has the new body");
 
-    wk_page_cache_put(cache, "s/", 8, now + apr_time_from_sec(10), &page);
-    ok(wk_page_cache_get(cache, "s/", 8, now, &got, pool),
+    wk_page_cache_put(cache, "s/", 8, now + apr_time_from_sec(10), NULL,
+                      &page);
+    ok(wk_page_cache_get(cache, "s/", 8, now, NULL, &got, pool),
        "page hits before its expiry");
-    ok(!wk_page_cache_get(cache, "s/", 8, now + apr_time_from_sec(10), &got,
-                          pool), "page misses at its expiry");
+    ok(!wk_page_cache_get(cache, "s/", 8, now + apr_time_from_sec(10), NULL,
+                          &got, pool), "page misses at its expiry");
 
     memset(big, 'x', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     page = page_of(big);
     for (i = 0; i < 100; i++) {
         apr_snprintf(key, sizeof(key), "p%d", i);
-        wk_page_cache_put(cache, key, 1, 0, &page);
+        wk_page_cache_put(cache, key, 1, 0, NULL, &page);
     }
     ok(wk_page_cache_size(cache) <= 64 * 1024, "cache stays within bound "
        "(%" APR_SIZE_T_FMT " bytes)", wk_page_cache_size(cache));
-    ok(wk_page_cache_get(cache, "p99", 1, now, &got, pool),
+    ok(wk_page_cache_get(cache, "p99", 1, now, NULL, &got, pool),
        "newest page kept");
-    ok(!wk_page_cache_get(cache, "p0", 1, now, &got, pool),
+    ok(!wk_page_cache_get(cache, "p0", 1, now, NULL, &got, pool),
        "oldest page evicted");
     for (kept = 0, i = 0; i < 100; i++) {
         apr_snprintf(key, sizeof(key), "p%d", i);
-        kept += wk_page_cache_get(cache, key, 1, now, &got, pool);
+        kept += wk_page_cache_get(cache, key, 1, now, NULL, &got, pool);
     }
     ok(kept > 10 && kept < 100, "some pages kept, some evicted (%d)", kept);
 
@@ -81,10 +190,12 @@ int main(int argc, const char *const *argv)
         memset(huge, 'y', 16 * 1024 - 1);
         huge[16 * 1024 - 1] = '\0';
         page = page_of(huge);
-        wk_page_cache_put(cache, "huge", 1, 0, &page);
-        ok(!wk_page_cache_get(cache, "huge", 1, now, &got, pool),
+        wk_page_cache_put(cache, "huge", 1, 0, NULL, &page);
+        ok(!wk_page_cache_get(cache, "huge", 1, now, NULL, &got, pool),
            "page over an eighth of the cache not kept");
     }
+
+    stamp_tests(pool);
 
     apr_pool_destroy(pool);
     return done_testing();
