@@ -229,6 +229,7 @@ void wk_post_media_init(wk_post_media_t *media, wk_import_run_t *run,
     media->missing = apr_array_make(pool, 4, sizeof(const char *));
     media->rejected = apr_array_make(pool, 4, sizeof(const char *));
     media->notes = apr_array_make(pool, 2, sizeof(const char *));
+    media->rewritten = apr_array_make(pool, 4, sizeof(const char *));
     media->pool = pool;
 }
 
@@ -259,9 +260,15 @@ const char *wk_post_media_rewrite(void *baton, const char *url,
                            media->pool);
     if (stored != NULL && stored_now)
         APR_ARRAY_PUSH(media->stored, const char *) = stored;
-    if (stored != NULL)
-        return wk_import_media_url(media->run->options->media_prefix, stored,
-                                   pool);
+    if (stored != NULL) {
+        const char *replacement = wk_import_media_url(
+            media->run->options->media_prefix, stored, media->pool);
+
+        APR_ARRAY_PUSH(media->rewritten, const char *) =
+            apr_pstrdup(media->pool, url);
+        APR_ARRAY_PUSH(media->rewritten, const char *) = replacement;
+        return replacement;
+    }
     if (reason != NULL)
         strings_add_once(media->rejected, apr_psprintf(media->pool, "%s: %s",
                                                        url, reason));

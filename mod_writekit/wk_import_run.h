@@ -18,6 +18,8 @@ typedef struct wk_import_run {
     const char *source;         /* the path given, for messages */
     const char *iframe_hosts;   /* the blog's setting */
     const char *timezone;       /* the blog's setting, "UTC" by default */
+    int allow_raw_html;         /* the blog's setting, for markdown */
+    const char *base_url;       /* the blog's setting, "" when unset */
     apr_hash_t *media;          /* stored media path -> "" once stored, or
                                    -> "missing" when not found */
     apr_pool_t *pool;           /* lives as long as the run */
@@ -119,6 +121,8 @@ typedef struct wk_post_media {
     apr_array_header_t *missing;  /* of const char *: URLs not found */
     apr_array_header_t *rejected; /* of const char *: "URL: reason" */
     apr_array_header_t *notes;    /* of const char *: more notices */
+    apr_array_header_t *rewritten; /* of const char *: each URL replaced,
+                                     followed by its replacement */
     apr_status_t failure;         /* a write that failed, to stop the run */
     char *error;
     apr_pool_t *pool;
@@ -151,5 +155,9 @@ const char *wk_utf8_cut(const char *text, apr_size_t max, apr_pool_t *pool);
 /* Imports a WordPress export (WXR); see wk_import_wxr.c. */
 apr_status_t wk_import_wxr(wk_import_run_t *run, const char *path,
                            char **error);
+
+/* Imports a Ghost export (JSON); see wk_import_ghost.c. */
+apr_status_t wk_import_ghost(wk_import_run_t *run, const char *path,
+                             char **error);
 
 #endif

@@ -334,8 +334,10 @@ static apr_status_t import_dispatch(wk_import_run_t *run,
         return rv;
     case WK_SOURCE_WXR:
         return wk_import_wxr(run, path, error);
+    case WK_SOURCE_GHOST:
+        return wk_import_ghost(run, path, error);
     default:
-        /* TODO: Ghost exports and zip files are not read yet. */
+        /* TODO: zip files are not read yet. */
         *error = apr_psprintf(run->pool, "%s: this kind of export cannot be "
                               "imported yet", path);
         return APR_ENOTIMPL;
@@ -369,6 +371,8 @@ apr_status_t wk_import(wk_import_counts_t *counts, wk_db_t *db,
     run.source = path;
     run.iframe_hosts = settings.iframe_hosts;
     run.timezone = settings.timezone;
+    run.allow_raw_html = settings.allow_raw_html;
+    run.base_url = settings.base_url;
     run.media = apr_hash_make(pool);
     run.pool = pool;
 
