@@ -306,11 +306,16 @@ my $parent = do {
     open my $fh, '<', "$FindBin::Bin/logs/httpd.pid" or die "httpd.pid: $!";
     local $/; my $pid = <$fh>; $pid =~ s/\s+//g; $pid;
 };
-my @children = grep {
-    open my $fh, '<', "/proc/$_/stat" or next;
-    my ($ppid) = (split ' ', scalar <$fh>)[3];
-    $ppid == $parent;
-} map { m{/proc/(\d+)$} ? $1 : () } glob '/proc/[0-9]*';
+# A process may exit between the glob and the open, so a failed open
+# counts as "not a child".
+sub parent_of {
+    my ($pid) = @_;
+    open my $fh, '<', "/proc/$pid/stat" or return -1;
+    my $stat = <$fh> // '';
+    return (split ' ', $stat)[3] // -1;
+}
+my @children = grep { parent_of($_) == $parent }
+               map { m{/proc/(\d+)$} ? $1 : () } glob '/proc/[0-9]*';
 ok(@children > 0, 'found the server children') or diag("parent $parent");
 kill 'KILL', @children;
 my $after;
