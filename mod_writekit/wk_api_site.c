@@ -409,6 +409,20 @@ int wk_api_settings(wk_api_request_t *req)
 /* export                                                                  */
 /* ---------------------------------------------------------------------- */
 
+/*
+ * Removes what one author must not hand to anyone from the copy: every
+ * author's password hash ("!" matches no password), the sessions and
+ * the failed sign-ins with their client addresses.  secure_delete
+ * overwrites the old bytes, so they are not left in free pages.
+ */
+#define EXPORT_SCRUB \
+    "PRAGMA secure_delete = ON;" \
+    " BEGIN;" \
+    " UPDATE users SET password_hash = '!';" \
+    " DELETE FROM sessions;" \
+    " DELETE FROM login_failures;" \
+    " COMMIT;"
+
 #define BACKUP_PAGES_PER_STEP 256
 #define BACKUP_MAX_TIME       apr_time_from_sec(60)
 #define BACKUP_BUSY_WAIT_MS   10
@@ -518,7 +532,8 @@ static apr_status_t backup_run(sqlite3 *source, const char *path,
     }
     /* One file to download: no WAL beside it when it is opened. */
     if (sqlite3_exec(copy, "PRAGMA journal_mode = DELETE", NULL, NULL,
-                     NULL) != SQLITE_OK) {
+                     NULL) != SQLITE_OK
+        || sqlite3_exec(copy, EXPORT_SCRUB, NULL, NULL, NULL) != SQLITE_OK) {
         *error = apr_pstrdup(pool, sqlite3_errmsg(copy));
         return WK_EDB;
     }
@@ -572,7 +587,8 @@ static int export_send(wk_api_request_t *req, const char *path)
     return OK;
 }
 
-/* GET export: a consistent copy of the whole tenant file. */
+/* GET export: a consistent copy of the whole tenant file, without the
+ * secrets of its authors. */
 static int export_get(wk_api_request_t *req)
 {
     request_rec *r = req->r;

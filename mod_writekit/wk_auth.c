@@ -312,7 +312,9 @@ static apr_status_t password_check(user_row_t **found, wk_db_t *db,
     rv = user_row_find(row, db, email, pool);
     if (rv != APR_SUCCESS && rv != APR_NOTFOUND)
         return rv;
-    if (rv == APR_NOTFOUND) {
+    /* An account whose hash is not bcrypt's, such as the "!" of an
+     * exported copy, signs no one in. */
+    if (rv == APR_NOTFOUND || strncmp(row->password_hash, "$2", 2) != 0) {
         apr_password_validate(password, dummy_hash);
         return WK_EAUTH;
     }

@@ -241,6 +241,9 @@ waitpid $writer, 0;
 is($? >> 8, 0, 'writer finished');
 is($exports, 3, 'three exports taken');
 
+my $guess = api_client('studio-a.test');
+is(api_sign_in($guess, 'ann@example.test', 'a wrong guess')->code, 401,
+   'a failed sign-in before the last export');
 $r = api_call($author_a, 'GET', 'export');
 my $last = "$dir/export-last.db";
 open my $out, '>:raw', $last or die "$last: $!";
@@ -249,6 +252,24 @@ close $out;
 my $rows = `sqlite3 '$last' "SELECT count(*) FROM media WHERE path LIKE 'writer/%'"`;
 chomp $rows;
 is($rows, 300, 'export after the writer has every row');
+
+# An author's download carries no author's secrets: password hashes,
+# sessions and failed sign-ins are gone, and overwritten, not just freed.
+sub sql_value {
+    my ($file, $query) = @_;
+    my $value = `sqlite3 '$file' "$query"`;
+    chomp $value;
+    return $value;
+}
+is(sql_value($last, 'SELECT count(*) FROM users'), 1,
+   'export keeps the author');
+is(sql_value($last, "SELECT count(*) FROM users WHERE password_hash LIKE '\$%'"),
+   0, 'export has no password hash');
+is(sql_value($last, 'SELECT count(*) FROM sessions'), 0,
+   'export has no session');
+is(sql_value($last, 'SELECT count(*) FROM login_failures'), 0,
+   'export has no failed sign-in');
+unlike($r->content, qr/\$2[aby]\$/, 'no bcrypt hash anywhere in the file');
 # NOTE: another server exporting at the same moment would add its own
 # file here; only this suite's runs do exports.
 my %existed = map { $_ => 1 } @tmp_before;

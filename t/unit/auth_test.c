@@ -108,6 +108,24 @@ static void test_login_checks(apr_pool_t *pool)
        "user find unknown is APR_NOTFOUND");
 }
 
+/* An exported copy keeps its authors with the hash "!"; no password,
+ * that one and the empty one included, signs them in. */
+static void test_login_locked_hash(apr_pool_t *pool)
+{
+    wk_db_t *db = open_db("locked.db", pool);
+    apr_time_t now = apr_time_from_sec(1700000000);
+    char *error = NULL;
+
+    ok(wk_user_add(db, "locked@example.org", "!", &error, pool)
+       == APR_SUCCESS, "add user with a locked hash");
+    ok(login(db, "locked@example.org", "!", "192.0.2.9", now, NULL, pool)
+       == WK_EAUTH, "locked hash rejects its own text");
+    ok(login(db, "locked@example.org", "", "192.0.2.9", now, NULL, pool)
+       == WK_EAUTH, "locked hash rejects an empty password");
+    ok(login(db, "locked@example.org", PASSWORD, "192.0.2.9", now, NULL, pool)
+       == WK_EAUTH, "locked hash rejects any password");
+}
+
 static void test_login_limit_account(apr_pool_t *pool)
 {
     wk_db_t *db = open_db("limit-account.db", pool);
@@ -310,6 +328,7 @@ int main(int argc, const char *const *argv)
     tmpdir = mkdtemp(template);
 
     test_login_checks(pool);
+    test_login_locked_hash(pool);
     test_login_limit_account(pool);
     test_login_limit_address(pool);
     test_login_timing(pool);
