@@ -77,7 +77,9 @@ static struct json_object *post_json(const wk_api_request_t *req,
     json_object_object_add(obj, "slug", string_json(post->slug));
     json_object_object_add(obj, "title", string_json(post->title));
     json_object_object_add(obj, "description", string_json(post->description));
-    json_object_object_add(obj, "status", string_json(post->status));
+    json_object_object_add(obj, "status",
+                           string_json(wk_post_status_at(post,
+                                                         req->r->request_time)));
     json_object_object_add(obj, "published_at",
                            time_json(post->published_at, pool));
     json_object_object_add(obj, "updated_at", time_json(post->updated_at, pool));
@@ -339,6 +341,7 @@ static int list_posts(wk_api_request_t *req)
         return wk_api_error(req, HTTP_BAD_REQUEST, "invalid_parameter",
                             "status must be draft, published or scheduled.");
     query.title_search = apr_table_get(args, "q");
+    query.now = req->r->request_time;
     if ((value = apr_table_get(args, "page")) != NULL
         && (page = parse_positive(value, 1000000)) == 0)
         return wk_api_error(req, HTTP_BAD_REQUEST, "invalid_parameter",

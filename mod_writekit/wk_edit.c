@@ -525,7 +525,16 @@ static const char *like_pattern(const char *search, apr_pool_t *pool)
     return pattern;
 }
 
-/* Binds the filter of a query to ?1 (status) and ?2 (title pattern). */
+const char *wk_post_status_at(const wk_post_t *post, apr_time_t now)
+{
+    if (strcmp(post->status, "scheduled") == 0 && post->published_at != 0
+        && post->published_at <= now)
+        return "published";
+    return post->status;
+}
+
+/* Binds the filter of a query to ?1 (status), ?2 (title pattern) and
+ * ?5 (now, in seconds). */
 static void query_bind(sqlite3_stmt *stmt, const wk_post_query_t *query,
                        apr_pool_t *pool)
 {
@@ -538,10 +547,14 @@ static void query_bind(sqlite3_stmt *stmt, const wk_post_query_t *query,
                           -1, SQLITE_TRANSIENT);
     else
         sqlite3_bind_null(stmt, 2);
+    sqlite3_bind_int64(stmt, 5, apr_time_sec(query->now));
 }
 
+/* The status test is wk_post_status_at() in SQL. */
 #define POST_FILTER \
-    " WHERE (?1 IS NULL OR status = ?1)" \
+    " WHERE (?1 IS NULL OR ?1 = CASE" \
+    "   WHEN status = 'scheduled' AND published_at <= ?5 THEN 'published'" \
+    "   ELSE status END)" \
     " AND (?2 IS NULL OR title LIKE ?2 ESCAPE '\\')"
 
 apr_status_t wk_post_list(apr_array_header_t **posts, int *total,

@@ -50,7 +50,12 @@ typedef struct wk_post_query {
     const char *title_search;        /* substring, case-insensitive */
     int offset;
     int limit;
+    apr_time_t now;                  /* when scheduled posts fall due */
 } wk_post_query_t;
+
+/* Returns the status readers go by: a scheduled post whose time has
+ * come at now is published. */
+const char *wk_post_status_at(const wk_post_t *post, apr_time_t now);
 
 typedef struct wk_revision {
     int revision;
@@ -109,6 +114,8 @@ apr_status_t wk_post_delete(wk_db_t *db, apr_int64_t id, int base_revision,
 /*
  * Lists posts for authors, newest change first, with tags but no html or
  * source.  *total is the number that match before offset and limit.
+ * status matches wk_post_status_at(query->now), so a scheduled post
+ * that fell due is listed as published.
  * limit is clamped to 1-100 (20 when 0); title_search matches a
  * substring, ignoring case for ASCII letters only (SQLite's LIKE).
  */

@@ -82,6 +82,37 @@ for my $query ('page=0', 'page=x', 'per_page=101', 'status=live') {
     is($r->code, 400, "list with $query gets 400");
 }
 
+# A scheduled post whose time has come is live for readers, so the API
+# calls it published, in the post and in the list's filters.
+$r = api_call($client, 'POST', 'posts', json => {
+    title => 'Due long ago', status => 'scheduled',
+    published_at => '2000-01-01T00:00:00Z' });
+is($r->code, 201, 'scheduled in the past accepted') or diag($r->content);
+is($r->{json}{status}, 'published', 'scheduled in the past is published');
+my $due = $r->{json}{id};
+is(blog_get('studio-a.test', "/posts/$r->{json}{slug}")->code, 200,
+   'readers see the post that is due');
+$r = api_call($client, 'POST', 'posts', json => {
+    title => 'Due next year', status => 'scheduled',
+    published_at => (1900 + (gmtime)[5] + 1) . '-06-01T00:00:00Z' });
+is($r->{json}{status}, 'scheduled', 'scheduled in the future stays so');
+my $later = $r->{json}{id};
+my %listed = map { $_->{id} => $_->{status} }
+             @{ api_call($client, 'GET', 'posts?status=scheduled&per_page=100')
+                ->{json}{posts} };
+ok(!exists $listed{$due}, 'due post not listed as scheduled');
+is($listed{$later}, 'scheduled', 'future post listed as scheduled');
+%listed = map { $_->{id} => $_->{status} }
+          @{ api_call($client, 'GET', 'posts?status=published&per_page=100')
+             ->{json}{posts} };
+is($listed{$due}, 'published', 'due post listed as published');
+ok(!exists $listed{$later}, 'future post not listed as published');
+is(api_call($client, 'GET', "posts/$due")->{json}{status}, 'published',
+   'due post reads as published');
+is(api_call($client, 'DELETE', "posts/$due")->code, 204, 'due post removed');
+is(api_call($client, 'DELETE', "posts/$later")->code, 204,
+   'future post removed');
+
 # Input checks
 my @bad = (
     [ { title => 'x', colour => 'red' }, 422, 'unknown_field', undef, 'unknown field' ],
