@@ -130,8 +130,6 @@ static int edit_failed(wk_api_request_t *req, apr_status_t rv,
     if (rv == WK_EINVAL)
         return wk_api_error(req, HTTP_UNPROCESSABLE_ENTITY, "invalid_post",
                             message);
-    if (rv == WK_EEXIST)
-        return wk_api_error(req, HTTP_CONFLICT, "slug_taken", message);
     return wk_api_database_error(req, what, error);
 }
 
@@ -210,6 +208,24 @@ static int read_revision(wk_api_request_t *req, struct json_object *body,
     return 1;
 }
 
+/* Checks the core's limits on the fields, so a 422 names the field the
+ * client should mark.  Returns 0 after sending it. */
+static int fields_valid(wk_api_request_t *req, const wk_post_fields_t *fields,
+                        int is_create)
+{
+    const char *field = NULL;
+    char *error = NULL;
+
+    if (wk_post_fields_check(fields, is_create, &field, &error, req->r->pool)
+        == APR_SUCCESS)
+        return 1;
+    wk_api_error_with(req, HTTP_UNPROCESSABLE_ENTITY, "invalid_field",
+                      apr_psprintf(req->r->pool, "Invalid %s: %s.", field,
+                                   error),
+                      "field", json_object_new_string(field));
+    return 0;
+}
+
 /*
  * Reads the fields of a post body into *fields and the revision field
  * into *revision.  Returns 0 after sending the error: 422 for unknown
@@ -217,7 +233,8 @@ static int read_revision(wk_api_request_t *req, struct json_object *body,
  * WriteKitMaxPostSize.
  */
 static int read_post_fields(wk_api_request_t *req, struct json_object *body,
-                            wk_post_fields_t *fields, int *revision)
+                            wk_post_fields_t *fields, int *revision,
+                            int is_create)
 {
     apr_size_t max = wk_conf_max_post_size(req->conf);
 
@@ -241,6 +258,8 @@ static int read_post_fields(wk_api_request_t *req, struct json_object *body,
                              "one of draft, published or scheduled");
         return 0;
     }
+    if (!fields_valid(req, fields, is_create))
+        return 0;
     if (fields->source != NULL && strlen(fields->source) > max) {
         wk_api_error(req, HTTP_REQUEST_ENTITY_TOO_LARGE, "post_too_large",
                      apr_psprintf(req->r->pool, "The post's source is %"
@@ -254,13 +273,14 @@ static int read_post_fields(wk_api_request_t *req, struct json_object *body,
 
 /* Reads and checks the JSON body of a create or an update. */
 static int read_post_body(wk_api_request_t *req, wk_post_fields_t *fields,
-                          int *revision)
+                          int *revision, int is_create)
 {
     apr_size_t max = wk_conf_max_post_size(req->conf);
     struct json_object *body;
 
     wk_api_read_json(req, max * WK_API_JSON_EXPANSION + WK_API_OTHER_FIELDS_MAX, &body);
-    return body != NULL && read_post_fields(req, body, fields, revision);
+    return body != NULL && read_post_fields(req, body, fields, revision,
+                                                   is_create);
 }
 
 /*
@@ -378,7 +398,7 @@ static int create_post(wk_api_request_t *req)
     int revision;
     apr_status_t rv;
 
-    if (!read_post_body(req, &fields, &revision))
+    if (!read_post_body(req, &fields, &revision, 1))
         return OK;
     if (fields.title == NULL)
         return wk_api_invalid_field(req, "title", "a string and is required");
@@ -416,7 +436,7 @@ static int update_post(wk_api_request_t *req, apr_int64_t id)
     int field_revision, base, if_match;
     apr_status_t rv;
 
-    if (!read_post_body(req, &fields, &field_revision)
+    if (!read_post_body(req, &fields, &field_revision, 0)
         || !base_revision(req, field_revision, &base, &if_match))
         return OK;
     wk_api_edit_options(&options, req);

@@ -54,30 +54,53 @@ static apr_status_t tags_check(const apr_array_header_t *tags, char **error,
     return APR_SUCCESS;
 }
 
+apr_status_t wk_post_fields_check(const wk_post_fields_t *fields,
+                                  int is_create, const char **field,
+                                  char **error, apr_pool_t *pool)
+{
+    if (is_create && (fields->title == NULL || *fields->title == '\0')) {
+        *field = "title";
+        *error = "a post needs a title";
+    }
+    else if (fields->title && *fields->title == '\0') {
+        *field = "title";
+        *error = "the title must not be empty";
+    }
+    else if (fields->title && strlen(fields->title) > TITLE_MAX_BYTES) {
+        *field = "title";
+        *error = apr_psprintf(pool, "the title is over %d bytes",
+                              TITLE_MAX_BYTES);
+    }
+    else if (fields->description
+             && strlen(fields->description) > DESCRIPTION_MAX_BYTES) {
+        *field = "description";
+        *error = apr_psprintf(pool, "the description is over %d bytes",
+                              DESCRIPTION_MAX_BYTES);
+    }
+    else if (fields->status && !status_valid(fields->status)) {
+        *field = "status";
+        *error = apr_psprintf(pool, "invalid status '%s'; expected draft, "
+                              "published or scheduled", fields->status);
+    }
+    else if (fields->set_published_at && fields->published_at <= 0) {
+        *field = "published_at";
+        *error = "published_at must be after 1970-01-01T00:00:00Z";
+    }
+    else {
+        *field = "tags";
+        return tags_check(fields->tags, error, pool);
+    }
+    return WK_EINVAL;
+}
+
 /* Checks the fields a request sent, before anything is merged. */
 static apr_status_t fields_check(const wk_post_fields_t *fields,
                                  int is_create, char **error,
                                  apr_pool_t *pool)
 {
-    if (is_create && (fields->title == NULL || *fields->title == '\0'))
-        *error = "a post needs a title";
-    else if (fields->title && *fields->title == '\0')
-        *error = "the title must not be empty";
-    else if (fields->title && strlen(fields->title) > TITLE_MAX_BYTES)
-        *error = apr_psprintf(pool, "the title is over %d bytes",
-                              TITLE_MAX_BYTES);
-    else if (fields->description
-             && strlen(fields->description) > DESCRIPTION_MAX_BYTES)
-        *error = apr_psprintf(pool, "the description is over %d bytes",
-                              DESCRIPTION_MAX_BYTES);
-    else if (fields->status && !status_valid(fields->status))
-        *error = apr_psprintf(pool, "invalid status '%s'; expected draft, "
-                              "published or scheduled", fields->status);
-    else if (fields->set_published_at && fields->published_at <= 0)
-        *error = "published_at must be after 1970-01-01T00:00:00Z";
-    else
-        return tags_check(fields->tags, error, pool);
-    return WK_EINVAL;
+    const char *field;
+
+    return wk_post_fields_check(fields, is_create, &field, error, pool);
 }
 
 /*

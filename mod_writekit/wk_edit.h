@@ -81,6 +81,16 @@ apr_status_t wk_post_render(const char **html, const char *source,
                             apr_pool_t *pool);
 
 /* Creates a post; *post is the stored post with its revision (1). */
+/*
+ * Checks the fields of a create (is_create) or an update on their own:
+ * title, description, status, published_at and tags.  Returns
+ * APR_SUCCESS, or WK_EINVAL with the field's name in *field and the
+ * reason in *error.  wk_post_create and wk_post_update check the same.
+ */
+apr_status_t wk_post_fields_check(const wk_post_fields_t *fields,
+                                  int is_create, const char **field,
+                                  char **error, apr_pool_t *pool);
+
 apr_status_t wk_post_create(wk_post_t **post, wk_db_t *db,
                             const wk_post_fields_t *fields,
                             const wk_edit_options_t *options, apr_time_t now,

@@ -130,6 +130,16 @@ my @bad = (
     [ { source => 'no title' },          422, 'invalid_field', 'title', 'missing title' ],
     [ { title => "cut\x{0}here" },        422, 'invalid_field', 'title', 'NUL in title' ],
     [ { title => 'x', tags => ["a\x{0}b"] }, 422, 'invalid_field', 'tags', 'NUL in tag' ],
+    # Limits of the core name their field too, so a client can show them.
+    [ { title => 'x', tags => [ map { "tag $_" } 1 .. 65 ] }, 422,
+      'invalid_field', 'tags', '65 tags' ],
+    [ { title => 'x', tags => [ 'a' x 101 ] }, 422, 'invalid_field', 'tags',
+      'tag over 100 bytes' ],
+    [ { title => 'x' x 1025 }, 422, 'invalid_field', 'title',
+      'title over 1024 bytes' ],
+    [ { title => 'x', description => 'd' x 4097 }, 422, 'invalid_field',
+      'description', 'description over 4096 bytes' ],
+    [ { title => '' }, 422, 'invalid_field', 'title', 'empty title' ],
 );
 for my $case (@bad) {
     my ($body, $code, $error, $field, $name) = @$case;
@@ -137,6 +147,8 @@ for my $case (@bad) {
     is($r->code, $code, "$name gets $code");
     is($r->{json}{error}{code}, $error, "$name error code");
     is($r->{json}{field}, $field, "$name names the field") if defined $field;
+    like($r->{json}{error}{message} // '', qr/^[A-Z].*\.$/,
+         "$name message is a sentence");
 }
 $r = api_call($client, 'POST', 'posts', raw => '{"title": "x",}');
 is($r->code, 400, 'malformed JSON gets 400');
