@@ -63,20 +63,47 @@ static const char *slug_cut(const char *slug, apr_size_t max,
     return apr_pstrmemdup(pool, slug, len);
 }
 
+/*
+ * Returns the length of the invisible format character at s, or 0:
+ * the soft hyphen, zero-width spaces and joiners, the bidirectional
+ * marks, embeddings, overrides and isolates, the word joiner and the
+ * byte order mark.  In a slug they could make two URLs look alike or
+ * make one read backwards.
+ */
+static apr_size_t invisible_length(const unsigned char *s)
+{
+    if (s[0] == 0xc2 && s[1] == 0xad)
+        return 2;                                   /* U+00AD */
+    if (s[0] == 0xe2 && s[1] == 0x80
+        && ((s[2] >= 0x8b && s[2] <= 0x8f) || (s[2] >= 0xaa && s[2] <= 0xae)))
+        return 3;                       /* U+200B-U+200F, U+202A-U+202E */
+    if (s[0] == 0xe2 && s[1] == 0x81 && s[2] >= 0xa0 && s[2] <= 0xaf)
+        return 3;                                   /* U+2060-U+206F */
+    if (s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
+        return 3;                                   /* U+FEFF */
+    return 0;
+}
+
 const char *wk_slugify(const char *text, apr_pool_t *pool)
 {
     apr_size_t len = text ? strlen(text) : 0;
     char *slug = apr_palloc(pool, len + 1);
-    apr_size_t out = 0, i;
+    apr_size_t out = 0, i, skip;
     int dash = 0;
 
-    /* ASCII letters and digits are lowercased, other ASCII becomes one
-     * dash, and non-ASCII UTF-8 is kept so titles in any script stay
-     * readable; the URL percent-encodes those bytes. */
+    /* ASCII letters and digits are lowercased, other ASCII and invisible
+     * format characters become one dash, and other non-ASCII UTF-8 is
+     * kept so titles in any script stay readable; the URL
+     * percent-encodes those bytes. */
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];
 
-        if (c >= 0x80 || apr_isalnum(c)) {
+        if (c >= 0x80
+            && (skip = invisible_length((const unsigned char *)text + i))) {
+            dash = 1;
+            i += skip - 1;
+        }
+        else if (c >= 0x80 || apr_isalnum(c)) {
             if (dash && out > 0)
                 slug[out++] = '-';
             dash = 0;

@@ -167,6 +167,21 @@ static void test_slugify(apr_pool_t *pool)
     is_str(wk_slugify("  --  ", pool), "post", "punctuation only");
     is_str(wk_slugify("Café crème", pool), "café-crème", "accents kept");
     is_str(wk_slugify("日本語の記事", pool), "日本語の記事", "CJK kept");
+    /* Invisible format characters could make two URLs look alike or
+     * reverse how one reads: each is a separator. */
+    is_str(wk_slugify("abc\xe2\x80\xaegnp-exe", pool), "abc-gnp-exe",
+           "right-to-left override dropped");
+    is_str(wk_slugify("ab\xe2\x80\x8b" "cd", pool), "ab-cd",
+           "zero-width space dropped");
+    is_str(wk_slugify("\xef\xbb\xbfstart", pool), "start", "BOM dropped");
+    is_str(wk_slugify("a\xe2\x81\xa6" "b\xe2\x81\xa9", pool), "a-b",
+           "bidi isolates dropped");
+    is_str(wk_slugify("soft\xc2\xadhyphen", pool), "soft-hyphen",
+           "soft hyphen dropped");
+    is_str(wk_slugify("\xe2\x80\x8b", pool), "post",
+           "only invisible characters");
+    is_str(wk_slugify("\xe2\x80\x94" "dash", pool), "\xe2\x80\x94" "dash",
+           "visible punctuation outside ASCII kept");
     is_str(wk_slugify("<script>alert(1)</script>", pool),
            "script-alert-1-script", "markup becomes dashes");
 }
