@@ -167,7 +167,9 @@ static const char *timezone_clean(const char *name, apr_pool_t *pool)
 }
 
 /* Returns the URL without trailing slashes, or NULL when it is not an
- * http or https URL with a host and nothing but a path after it. */
+ * http or https URL with a host and nothing but a path after it.  Space,
+ * controls and the characters RFC 3986 never allows unencoded make it
+ * invalid too. */
 static const char *base_url_clean(const char *url, apr_pool_t *pool)
 {
     apr_size_t len = strlen(url), i;
@@ -176,7 +178,8 @@ static const char *base_url_clean(const char *url, apr_pool_t *pool)
     if (len > MAX_URL_BYTES)
         return NULL;
     for (i = 0; i < len; i++)
-        if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7F)
+        if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7F
+            || strchr("\"<>\\^`{|}", url[i]) != NULL)
             return NULL;
     if (apr_uri_parse(pool, url, &uri) != APR_SUCCESS || uri.scheme == NULL
         || (strcmp(uri.scheme, "http") != 0

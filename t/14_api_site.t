@@ -143,6 +143,14 @@ my @invalid = (
     [ { base_url => 'https://blog.example.com/?q=1' }, 'base_url' ],
     [ { base_url => 'https://user@blog.example.com' }, 'base_url' ],
     [ { base_url => "https://blog.example.com/\nX" }, 'base_url' ],
+    # Characters that no URL may carry unencoded, which would make the
+    # canonical links and feed ids invalid.
+    [ { base_url => 'https://blog.example.com/"><script>' }, 'base_url' ],
+    [ { base_url => 'https://blog.example.com/a\\b' }, 'base_url' ],
+    [ { base_url => 'https://blog.example.com/{x}' }, 'base_url' ],
+    [ { base_url => 'https://blog.example.com/a|b' }, 'base_url' ],
+    [ { base_url => 'https://blog.example.com/a^b' }, 'base_url' ],
+    [ { base_url => 'https://blog.example.com/a`b' }, 'base_url' ],
     [ { posts_per_page => 0 }, 'posts_per_page' ],
     [ { posts_per_page => 101 }, 'posts_per_page' ],
     [ { posts_per_page => '10' }, 'posts_per_page' ],
