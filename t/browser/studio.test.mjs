@@ -3,68 +3,29 @@
 // reloads, publishing, two tabs on one post and a server restart while
 // the author types.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
 import { Server } from './lib/server.mjs';
-import { ApiClient, launchBrowser, newPost, saveStatus, signIn,
-         withStudio } from './lib/studio.mjs';
+import { ApiClient, dropFiles, newPost, saveStatus, signIn, useServer,
+         waitForMarkdown, waitForSaved, withStudio } from './lib/studio.mjs';
 
 const port = Number(process.env.WK_BROWSER_PORT ?? 8540);
 const server = new Server(port);
 const api = new ApiClient(server.origin);
-let browser;
+const suite = useServer(server, [api]);
 
 // A 2x2 PNG, red and blue.
 const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP4z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==',
   'base64');
 
-before(async () => {
-  server.setup();
-  await server.start();
-  await api.signIn();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server.cleanup();
-});
-
-// Drops a file made in the page onto the editor's textarea, at its
-// middle, as a drag from the desktop would.
-async function dropFile(page, file) {
-  const textarea = page.getByLabel('Markdown');
-  const box = await textarea.boundingBox();
-  const dataTransfer = await page.evaluateHandle(({ bytes, size, name,
-                                                    type }) => {
-    const data = new Uint8Array(size ?? bytes.length);
-    data.set(bytes);
-    const transfer = new DataTransfer();
-    transfer.items.add(new File([data], name, { type }));
-    return transfer;
-  }, file);
-  const at = { clientX: box.x + box.width / 2, clientY: box.y + box.height / 2 };
-  await textarea.dispatchEvent('dragenter', { dataTransfer, ...at });
-  await textarea.dispatchEvent('dragover', { dataTransfer, ...at });
-  await textarea.dispatchEvent('drop', { dataTransfer, ...at });
-}
-
-// Waits until the editor shows text: the textarea appears before the
-// post it edits has loaded.
-async function waitForMarkdown(page, text) {
-  await page.waitForFunction((expected) => document
-    .querySelector('textarea')?.value === expected, text);
-}
-
-// The indicator reads exactly "Saved" once the server has every change;
-// "Unsaved changes" also contains the word, so the match is anchored.
-async function waitForSaved(page, timeout = 10000) {
-  await saveStatus(page).filter({ hasText: /^Saved$/ }).waitFor({ timeout });
+// Drops one file made in the page onto the middle of the textarea.
+function dropFile(page, file) {
+  return dropFiles(page, [file]);
 }
 
 test('sign-in shows a wrong password in place', async () => {
-  await withStudio(browser, 'sign-in wrong password', async (context, newPage) => {
+  await withStudio(suite.browser, 'sign-in wrong password', async (context, newPage) => {
     const page = await newPage();
     await page.goto(`${server.origin}/studio/`);
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
@@ -79,7 +40,7 @@ test('sign-in shows a wrong password in place', async () => {
 });
 
 test('sign-in with the keyboard alone', async () => {
-  await withStudio(browser, 'sign-in keyboard', async (context, newPage) => {
+  await withStudio(suite.browser, 'sign-in keyboard', async (context, newPage) => {
     const page = await newPage();
     await page.goto(`${server.origin}/studio/posts/1`);
     await page.getByLabel('Email').focus();
@@ -100,7 +61,7 @@ test('sign-in with the keyboard alone', async () => {
 });
 
 test('preview shows what readers get', async () => {
-  await withStudio(browser, 'preview', async (context, newPage) => {
+  await withStudio(suite.browser, 'preview', async (context, newPage) => {
     const page = await newPage();
     await signIn(page, server.origin);
     await newPost(page);
@@ -126,7 +87,7 @@ test('preview shows what readers get', async () => {
 });
 
 test('dropped image lands in the preview', async () => {
-  await withStudio(browser, 'drop image', async (context, newPage) => {
+  await withStudio(suite.browser, 'drop image', async (context, newPage) => {
     const page = await newPage();
     await signIn(page, server.origin);
     const id = await newPost(page);
@@ -155,7 +116,7 @@ test('dropped image lands in the preview', async () => {
 });
 
 test('wrong image drops show an error', async () => {
-  await withStudio(browser, 'drop errors', async (context, newPage) => {
+  await withStudio(suite.browser, 'drop errors', async (context, newPage) => {
     const page = await newPage();
     await signIn(page, server.origin);
     await newPost(page);
@@ -180,7 +141,7 @@ test('wrong image drops show an error', async () => {
 });
 
 test('reload in the middle of writing keeps the text', async () => {
-  await withStudio(browser, 'reload', async (context, newPage) => {
+  await withStudio(suite.browser, 'reload', async (context, newPage) => {
     const page = await newPage();
     await signIn(page, server.origin);
     const id = await newPost(page);
@@ -195,7 +156,7 @@ test('reload in the middle of writing keeps the text', async () => {
 });
 
 test('work in a closed tab comes back', async () => {
-  await withStudio(browser, 'closed tab', async (context, newPage) => {
+  await withStudio(suite.browser, 'closed tab', async (context, newPage) => {
     const first = await newPage();
     await signIn(first, server.origin);
     const id = await newPost(first);
@@ -218,7 +179,7 @@ test('work in a closed tab comes back', async () => {
 });
 
 test('published post is served to readers without script', async () => {
-  await withStudio(browser, 'publish', async (context, newPage) => {
+  await withStudio(suite.browser, 'publish', async (context, newPage) => {
     const page = await newPage();
     await signIn(page, server.origin);
     const id = await newPost(page);
@@ -248,7 +209,7 @@ test('published post is served to readers without script', async () => {
 });
 
 test('two tabs on one post see the conflict', async () => {
-  await withStudio(browser, 'conflict', async (context, newPage) => {
+  await withStudio(suite.browser, 'conflict', async (context, newPage) => {
     const one = await newPage();
     await signIn(one, server.origin);
     const id = await newPost(one);
@@ -286,7 +247,7 @@ test('two tabs on one post see the conflict', async () => {
 });
 
 test('keep theirs keeps both versions', async () => {
-  await withStudio(browser, 'conflict keep theirs', async (context, newPage) => {
+  await withStudio(suite.browser, 'conflict keep theirs', async (context, newPage) => {
     const page = await newPage();
     await signIn(page, server.origin);
     const id = await newPost(page);
@@ -323,7 +284,7 @@ test('keep theirs keeps both versions', async () => {
 });
 
 test('typing while the server is down is saved when it is back', async () => {
-  await withStudio(browser, 'server restart', async (context, newPage) => {
+  await withStudio(suite.browser, 'server restart', async (context, newPage) => {
     const page = await newPage();
     await signIn(page, server.origin);
     const id = await newPost(page);
@@ -342,7 +303,7 @@ test('typing while the server is down is saved when it is back', async () => {
 });
 
 test('narrow screen needs no sideways scrolling', async () => {
-  await withStudio(browser, 'narrow screen', async (context, newPage) => {
+  await withStudio(suite.browser, 'narrow screen', async (context, newPage) => {
     const page = await newPage();
     await page.setViewportSize({ width: 360, height: 740 });
     await signIn(page, server.origin);
@@ -357,7 +318,7 @@ test('narrow screen needs no sideways scrolling', async () => {
 });
 
 test('media library inserts an earlier image', async () => {
-  await withStudio(browser, 'media library', async (context, newPage) => {
+  await withStudio(suite.browser, 'media library', async (context, newPage) => {
     // A 1x1 GIF, stored before the post is written.
     const gif = Buffer.from('R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==',
                             'base64');
@@ -387,7 +348,7 @@ test('media library inserts an earlier image', async () => {
 });
 
 test('settings change reaches readers', async () => {
-  await withStudio(browser, 'settings', async (context, newPage) => {
+  await withStudio(suite.browser, 'settings', async (context, newPage) => {
     const page = await newPage();
     await signIn(page, server.origin);
     await page.getByRole('navigation').getByRole('link', { name: 'Settings' })
@@ -417,7 +378,7 @@ test('settings change reaches readers', async () => {
 });
 
 test('posts list filters, searches and deletes', async () => {
-  await withStudio(browser, 'posts list', async (context, newPage) => {
+  await withStudio(suite.browser, 'posts list', async (context, newPage) => {
     const page = await newPage();
     await signIn(page, server.origin);
     const id = await newPost(page);
@@ -458,7 +419,7 @@ test('posts list filters, searches and deletes', async () => {
 
 // Runs last: five failures lock sign-in from 127.0.0.1 for 15 minutes.
 test('too many sign-in attempts are shown', async () => {
-  await withStudio(browser, 'sign-in rate limit', async (context, newPage) => {
+  await withStudio(suite.browser, 'sign-in rate limit', async (context, newPage) => {
     const page = await newPage();
     await page.goto(`${server.origin}/studio/`);
     const alert = page.getByRole('alert');

@@ -22,21 +22,33 @@ export function PostsPage() {
   const list = useStore($postList);
   const deleteError = useStore($deleteError);
   const [createError, setCreateError] = useState('');
+  const [creating, setCreating] = useState(false);
   const [postToDelete, setPostToDelete] = useState(null);
   const headingRef = useRef(null);
+  const creatingRef = useRef(false);
 
   useEffect(() => {
     $deleteError.set('');
     loadPosts();
   }, []);
 
-  async function handleNewPost() {
+  // One draft per click burst: the second click of a double click and
+  // clicks while the draft is being created are ignored.
+  async function handleNewPost(event) {
+    if (event.detail > 1 || creatingRef.current) {
+      return;
+    }
+    creatingRef.current = true;
+    setCreating(true);
     setCreateError('');
     try {
       const post = await createPost();
       navigate(`posts/${post.id}`);
     } catch (error) {
       setCreateError(`Could not create a post. ${describeError(error)}`);
+    } finally {
+      creatingRef.current = false;
+      setCreating(false);
     }
   }
 
@@ -52,7 +64,7 @@ export function PostsPage() {
         <h1 tabIndex={-1} ref={headingRef}>
           Posts
         </h1>
-        <button type="button" className="primary" onClick={handleNewPost}>
+        <button type="button" className="primary" aria-busy={creating} onClick={handleNewPost}>
           New post
         </button>
       </div>

@@ -5,7 +5,14 @@ import { publishPost, schedulePost, unpublishPost } from '../stores/publishing.j
 import { toDatetimeLocalValue } from '../time.js';
 import { PostStatus } from './PostStatus.jsx';
 
-/** Status of the open post, with publish, schedule, unpublish and delete. */
+const pendingLabels = { published: 'publishing…', scheduled: 'scheduling…', draft: 'unpublishing…' };
+
+/**
+ * Status of the open post, with publish, schedule, unpublish and delete.
+ * The buttons follow the status the server confirmed, so none changes
+ * meaning under the pointer while a change is in flight, and they ignore
+ * clicks until it is done and the second click of a double click.
+ */
 export function PublishControls({ onDelete }) {
   const post = useStore($post);
   const pending = useStore($pendingStatus);
@@ -16,15 +23,23 @@ export function PublishControls({ onDelete }) {
     post.status === 'scheduled' ? toDatetimeLocalValue(post.published_at) : '',
   );
 
-  // A change the server has not confirmed yet shows at once.
-  const status = pending?.status ?? post.status;
-  const publishedAt = pending?.published_at ?? post.published_at;
+  const status = post.status;
   const blocked = Boolean(conflict);
+
+  function statusAction(action) {
+    return (event) => {
+      if (event.detail > 1 || $pendingStatus.get()) {
+        return;
+      }
+      action();
+    };
+  }
 
   return (
     <section className="publishing" aria-label="Publishing">
       <p className="current-status">
-        <PostStatus post={post} status={status} publishedAt={publishedAt} />
+        <PostStatus post={post} />
+        {pending && <span className="pending-status"> – {pendingLabels[pending.status]}</span>}
         {status === 'published' && post.url && (
           <>
             {' '}
@@ -37,12 +52,23 @@ export function PublishControls({ onDelete }) {
 
       <div className="publish-actions">
         {status !== 'published' && (
-          <button type="button" className="primary" disabled={blocked} onClick={publishPost}>
+          <button
+            type="button"
+            className="primary"
+            disabled={blocked}
+            aria-disabled={pending ? 'true' : undefined}
+            onClick={statusAction(publishPost)}
+          >
             Publish
           </button>
         )}
         {status !== 'draft' && (
-          <button type="button" disabled={blocked} onClick={unpublishPost}>
+          <button
+            type="button"
+            disabled={blocked}
+            aria-disabled={pending ? 'true' : undefined}
+            onClick={statusAction(unpublishPost)}
+          >
             Unpublish
           </button>
         )}
@@ -54,7 +80,12 @@ export function PublishControls({ onDelete }) {
             value={publishAt}
             onChange={(event) => setPublishAt(event.target.value)}
           />
-          <button type="button" disabled={blocked} onClick={() => schedulePost(publishAt)}>
+          <button
+            type="button"
+            disabled={blocked}
+            aria-disabled={pending ? 'true' : undefined}
+            onClick={statusAction(() => schedulePost(publishAt))}
+          >
             Schedule
           </button>
         </span>

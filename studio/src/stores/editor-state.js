@@ -28,7 +28,7 @@ export const $saveState = atom({ state: 'saved', message: '' });
 /** Server errors by API field name, shown next to the input. */
 export const $fieldErrors = atom({});
 
-/** A status change shown before the server confirms it: {status, published_at}. */
+/** A status change sent but not confirmed by the server yet: {status, published_at}. */
 export const $pendingStatus = atom(null);
 
 /** The error of the last publish, schedule or unpublish, rolled back. */

@@ -4,12 +4,13 @@ import { parseDatetimeLocalValue, toRfc3339Local } from '../time.js';
 import { enqueueWrite, writeChanges } from './autosave.js';
 import { $actionError, $conflict, $fields, $pendingStatus, $post } from './editor-state.js';
 
-// Publish, schedule and unpublish. Each shows the new status at once and
-// rolls it back, with the reason, when the server rejects the change.
-// Edits not saved yet go in the same request.
+// Publish, schedule and unpublish. Each shows the change as pending until
+// the server confirms it, and shows the reason when the server rejects
+// it. Edits not saved yet go in the same request. A change requested
+// while another is pending is ignored, so a double click sends one.
 
 function changeStatus(change, failureText) {
-  if ($conflict.get()) {
+  if ($conflict.get() || $pendingStatus.get()) {
     return Promise.resolve();
   }
   $pendingStatus.set(change);

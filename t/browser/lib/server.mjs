@@ -33,10 +33,20 @@ function writekit(args, input) {
 }
 
 export class Server {
-  constructor(port) {
+  // Options: `name` names the error log (NAME.error_log in t/browser/logs),
+  // so that each test file keeps its own. `directives` go into the virtual
+  // host, and `modules` names extra Apache modules to load, such as
+  // 'auth_basic'. `studioPath` is the WriteKitStudio path those
+  // directives set, if any.
+  constructor(port, { name = '', directives = [], modules = [],
+                      studioPath = '/studio/' } = {}) {
     this.port = port;
     this.origin = `http://127.0.0.1:${port}`;
     this.process = null;
+    this.name = name;
+    this.directives = directives;
+    this.modules = modules;
+    this.studioPath = studioPath;
   }
 
   // Creates the server root: the blog, the studio's files and the config.
@@ -59,18 +69,27 @@ export class Server {
     this.tenant = path.join(tenants, 'blog.db');
     writekit(['init', this.tenant, '--title', 'Browser test blog',
               '--base-url', this.origin]);
-    writekit(['user', 'add', this.tenant, author.email], `${author.password}\n`);
+    this.addAuthor(author);
     fs.chmodSync(this.tenant, 0o666);
 
-    this.errorLog = path.join(logDir, 'error_log');
+    this.errorLog = path.join(logDir,
+                              this.name ? `${this.name}.error_log` : 'error_log');
     fs.writeFileSync(this.errorLog, '');
     fs.writeFileSync(path.join(this.root, 'httpd.conf'), this.config());
+  }
+
+  // Adds an author account ({email, password}) to the blog.
+  addAuthor({ email, password }) {
+    writekit(['user', 'add', this.tenant, email], `${password}\n`);
   }
 
   config() {
     const modules = execFileSync(configValue('APXS'), ['-q', 'LIBEXECDIR'],
                                  { encoding: 'utf8' }).trim();
     const user = process.getuid() === 0 ? 'User nobody\nGroup nogroup\n' : '';
+    const extraModules = this.modules.map((name) =>
+      `LoadModule ${name}_module ${modules}/mod_${name}.so\n`).join('');
+    const directives = this.directives.map((line) => `    ${line}\n`).join('');
     return `# Written by t/browser/lib/server.mjs for one test run.
 ServerRoot "${this.root}"
 Listen 127.0.0.1:${this.port}
@@ -85,7 +104,7 @@ ${user}
 LoadModule mpm_event_module ${modules}/mod_mpm_event.so
 LoadModule authz_core_module ${modules}/mod_authz_core.so
 LoadModule mime_module ${modules}/mod_mime.so
-LoadModule writekit_module "${top}/build/mod_writekit.so"
+${extraModules}LoadModule writekit_module "${top}/build/mod_writekit.so"
 
 WriteKitTheme "${top}/templates/default"
 WriteKitTenantDir "${this.root}/tenants"
@@ -95,7 +114,7 @@ WriteKitMaxUploadSize 1048576
 <VirtualHost 127.0.0.1:${this.port}>
     WriteKit on
     WriteKitTenant blog.db
-</VirtualHost>
+${directives}</VirtualHost>
 `;
   }
 

@@ -4,6 +4,7 @@
 // browser.
 import fs from 'node:fs';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 import { author, logDir } from './server.mjs';
@@ -21,6 +22,26 @@ export const CHROMIUM = process.env.WK_CHROMIUM ?? '/usr/bin/chromium';
 // playwright-core's launch gives every browser a new, empty profile.
 export function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+// Registers the hooks of a test file: before its tests, set up and start
+// `server`, sign in every API client of `clients` and launch Chromium;
+// after them, close Chromium and remove the server. Returns an object
+// whose `browser` is set once the hooks have run.
+export function useServer(server, clients = []) {
+  const suite = { browser: null };
+  before(async () => {
+    server.setup();
+    await server.start();
+    for (const client of clients)
+      await client.signIn();
+    suite.browser = await launchBrowser();
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await server.cleanup();
+  });
+  return suite;
 }
 
 function fileName(name) {
@@ -74,10 +95,13 @@ export async function withStudio(browser, name, body) {
   }
 }
 
-export async function signIn(page, origin) {
-  await page.goto(`${origin}/studio/`);
-  await page.getByLabel('Email').fill(author.email);
-  await page.getByLabel('Password').fill(author.password);
+// Signs in from the studio's start page; `studioPath` is the server's
+// WriteKitStudio path and `user` the author ({email, password}).
+export async function signIn(page, origin,
+                             { studioPath = '/studio/', user = author } = {}) {
+  await page.goto(`${origin}${studioPath}`);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('navigation').getByRole('link', { name: 'Posts' })
     .waitFor();
@@ -95,19 +119,96 @@ export function saveStatus(page) {
     /Saving|Saved|Offline|Conflict|Unsaved changes/ });
 }
 
+// The indicator reads exactly "Saved" once the server has every change;
+// "Unsaved changes" also contains the word, so the match is anchored.
+export async function waitForSaved(page, timeout = 10000) {
+  await saveStatus(page).filter({ hasText: /^Saved$/ }).waitFor({ timeout });
+}
+
+// Waits until the editor shows text: the textarea appears before the
+// post it edits has loaded.
+export async function waitForMarkdown(page, text) {
+  await page.waitForFunction((expected) => document
+    .querySelector('textarea')?.value === expected, text);
+}
+
+// Drops files made in the page onto the editor's textarea, at its middle
+// or at `at` ({x, y} inside the textarea), as a drag from the desktop
+// would. Each file is {bytes, size?, name, type}; `size` pads the bytes
+// with zeros.
+export async function dropFiles(page, files, at = null) {
+  const textarea = page.getByLabel('Markdown');
+  const box = await textarea.boundingBox();
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const transfer = new DataTransfer();
+    for (const { bytes, size, name, type } of list) {
+      const data = new Uint8Array(size ?? bytes.length);
+      data.set(bytes);
+      transfer.items.add(new File([data], name, { type }));
+    }
+    return transfer;
+  }, files);
+  const point = at ?? { x: box.width / 2, y: box.height / 2 };
+  const position = { clientX: box.x + point.x, clientY: box.y + point.y };
+  await textarea.dispatchEvent('dragenter', { dataTransfer, ...position });
+  await textarea.dispatchEvent('dragover', { dataTransfer, ...position });
+  await textarea.dispatchEvent('drop', { dataTransfer, ...position });
+}
+
+// Records the page's requests to the studio API. `list(method, pattern)`
+// returns those with that method whose path after api/ matches.
+// `quiet(ms, timeout)` resolves once no request has been in flight for
+// `ms` milliseconds, and throws after `timeout` milliseconds.
+export function watchApi(page) {
+  const requests = [];
+  let inFlight = 0;
+  let lastChange = Date.now();
+  page.on('request', (request) => {
+    if (!request.url().includes('/api/'))
+      return;
+    requests.push(request);
+    inFlight++;
+    lastChange = Date.now();
+  });
+  const done = (request) => {
+    if (!request.url().includes('/api/'))
+      return;
+    inFlight--;
+    lastChange = Date.now();
+  };
+  page.on('requestfinished', done);
+  page.on('requestfailed', done);
+
+  return {
+    list(method, pattern) {
+      return requests.filter((request) => request.method() === method
+        && pattern.test(request.url().replace(/^.*\/api\//, '')));
+    },
+    async quiet(ms = 500, timeout = 10000) {
+      const start = Date.now();
+      while (inFlight > 0 || Date.now() - lastChange < ms) {
+        if (Date.now() - start > timeout)
+          throw new Error(`API requests still in flight after ${timeout} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+  };
+}
+
 // A client of the studio API with the test author's own session, for
 // checks from outside the browser.
 export class ApiClient {
-  constructor(origin) {
-    this.base = `${origin}/studio/api/`;
+  constructor(origin, { studioPath = '/studio/', user = author } = {}) {
+    this.base = `${origin}${studioPath}api/`;
     this.origin = origin;
+    this.user = user;
   }
 
   async signIn() {
     const response = await fetch(`${this.base}session`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(author),
+      body: JSON.stringify(this.user),
     });
     if (response.status !== 200)
       throw new Error(`API sign-in failed: ${response.status}`);

@@ -1,0 +1,120 @@
+// The editor under hurried hands: double clicks on the buttons that
+// change a post's status or create one.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { Server } from './lib/server.mjs';
+import { ApiClient, newPost, signIn, useServer, waitForSaved, watchApi,
+         withStudio } from './lib/studio.mjs';
+
+const port = Number(process.env.WK_BROWSER_PORT ?? 8540);
+const server = new Server(port, { name: 'editor' });
+const api = new ApiClient(server.origin);
+const suite = useServer(server, [api]);
+
+async function postCount() {
+  const { json } = await api.call('GET', 'posts?per_page=1');
+  return json.total;
+}
+
+test('double click on Publish publishes once', async () => {
+  await withStudio(suite.browser, 'double click publish', async (context, newPage) => {
+    const page = await newPage();
+    await signIn(page, server.origin);
+    const id = await newPost(page);
+    await waitForSaved(page);
+    const requests = watchApi(page);
+
+    await page.getByRole('button', { name: 'Publish', exact: true }).dblclick();
+    await requests.quiet();
+    await waitForSaved(page);
+
+    assert.equal(requests.list('PATCH', /^posts\/\d+$/).length, 1);
+    assert.equal((await api.post(id)).status, 'published');
+    await page.getByRole('link', { name: 'View post' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Publish',
+                                                  exact: true }).count(), 0);
+  });
+});
+
+test('slow double click after the server answered', async () => {
+  await withStudio(suite.browser, 'slow double click publish', async (context, newPage) => {
+    const page = await newPage();
+    await signIn(page, server.origin);
+    const id = await newPost(page);
+    await waitForSaved(page);
+    const requests = watchApi(page);
+
+    // The second click of a double click comes after the server has
+    // confirmed the first, and lands where Publish was.
+    const box = await page.getByRole('button', { name: 'Publish', exact: true })
+      .boundingBox();
+    const x = box.x + box.width / 2;
+    const y = box.y + box.height / 2;
+    const saved = page.waitForResponse((response) =>
+      response.request().method() === 'PATCH');
+    await page.mouse.move(x, y);
+    await page.mouse.down({ clickCount: 1 });
+    await page.mouse.up({ clickCount: 1 });
+    await saved;
+    await page.mouse.down({ clickCount: 2 });
+    await page.mouse.up({ clickCount: 2 });
+    await requests.quiet();
+
+    assert.equal(requests.list('PATCH', /^posts\/\d+$/).length, 1);
+    assert.equal((await api.post(id)).status, 'published');
+  });
+});
+
+test('status buttons ignore clicks while one is pending', async () => {
+  await withStudio(suite.browser, 'status change pending', async (context, newPage) => {
+    const page = await newPage();
+    await signIn(page, server.origin);
+    const id = await newPost(page);
+    await waitForSaved(page);
+    const requests = watchApi(page);
+
+    // The server's response to the publish is held back, so the change
+    // stays in flight while the author clicks on.
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route(`**/api/posts/${id}`, async (route) => {
+      if (route.request().method() === 'PATCH')
+        await held;
+      await route.continue();
+    });
+    const publish = page.getByRole('button', { name: 'Publish', exact: true });
+    await publish.click();
+    // force: the click lands even on a button marked as disabled.
+    await publish.click({ force: true });
+    const unpublish = page.getByRole('button', { name: 'Unpublish' });
+    assert.equal(await unpublish.count(), 0,
+                 'Unpublish does not appear before the server confirms');
+    release();
+    await requests.quiet();
+
+    assert.equal(requests.list('PATCH', /^posts\/\d+$/).length, 1);
+    assert.equal((await api.post(id)).status, 'published');
+    await unpublish.waitFor();
+  });
+});
+
+test('double click on New post makes one draft', async () => {
+  await withStudio(suite.browser, 'double click new post', async (context, newPage) => {
+    const page = await newPage();
+    await signIn(page, server.origin);
+    const before = await postCount();
+    const requests = watchApi(page);
+
+    await page.getByRole('button', { name: 'New post' }).dblclick();
+    await page.waitForURL(/\/studio\/posts\/\d+$/);
+    await requests.quiet();
+
+    assert.equal(requests.list('POST', /^posts$/).length, 1);
+    assert.equal(await postCount(), before + 1);
+  });
+});
+
+test('server logged no errors', () => {
+  assert.deepEqual(server.errors(), []);
+});
