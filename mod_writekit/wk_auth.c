@@ -169,35 +169,61 @@ apr_status_t wk_user_find(wk_user_t **user, wk_db_t *db, const char *email,
 }
 
 /*
- * Finds when the failures of one account (or, with by_address, of one
- * client address) stop locking it out.  Sets *until to 0 when fewer than
- * max_failures lie in the window, else to the second the max_failures-th
- * newest one leaves it.
+ * Finds when the failures that a prepared query counts stop locking
+ * sign-in out.  Sets *until to 0 when fewer than max lie in the window,
+ * else to the second the max-th newest one leaves it.
  */
-static apr_status_t failures_locked_until(apr_int64_t *until, wk_db_t *db,
-                                          int by_address, const char *key,
-                                          const wk_login_limits_t *limits,
-                                          apr_time_t now)
+static apr_status_t locked_until(apr_int64_t *until, sqlite3_stmt *stmt,
+                                 int max, const wk_login_limits_t *limits,
+                                 apr_time_t now)
 {
-    sqlite3_stmt *stmt = wk_db_prepare(db, by_address
-        ? "SELECT failed_at FROM login_failures"
-          " WHERE client_addr = ?1 AND failed_at > ?2"
-          " ORDER BY failed_at DESC LIMIT 1 OFFSET ?3"
-        : "SELECT failed_at FROM login_failures"
-          " WHERE account = ?1 AND failed_at > ?2"
-          " ORDER BY failed_at DESC LIMIT 1 OFFSET ?3");
     apr_int64_t window = seconds(limits->window);
     int rc;
 
     if (stmt == NULL)
         return WK_EDB;
-    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, seconds(now) - window);
-    sqlite3_bind_int(stmt, 3, limits->max_failures - 1);
+    sqlite3_bind_int(stmt, 3, max - 1);
     rc = sqlite3_step(stmt);
     *until = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) + window : 0;
     sqlite3_reset(stmt);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? APR_SUCCESS : WK_EDB;
+}
+
+/* The lock of one account from one client address. */
+static apr_status_t pair_locked_until(apr_int64_t *until, wk_db_t *db,
+                                      const char *account,
+                                      const char *client_addr,
+                                      const wk_login_limits_t *limits,
+                                      apr_time_t now)
+{
+    sqlite3_stmt *stmt = wk_db_prepare(db,
+        "SELECT failed_at FROM login_failures"
+        " WHERE account = ?1 AND client_addr = ?4 AND failed_at > ?2"
+        " ORDER BY failed_at DESC LIMIT 1 OFFSET ?3");
+
+    if (stmt != NULL) {
+        sqlite3_bind_text(stmt, 1, account, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 4, client_addr, -1, SQLITE_STATIC);
+    }
+    return locked_until(until, stmt, limits->max_failures, limits, now);
+}
+
+/* The lock of one client address, whatever the accounts. */
+static apr_status_t address_locked_until(apr_int64_t *until, wk_db_t *db,
+                                         const char *client_addr,
+                                         const wk_login_limits_t *limits,
+                                         apr_time_t now)
+{
+    sqlite3_stmt *stmt = wk_db_prepare(db,
+        "SELECT failed_at FROM login_failures"
+        " WHERE client_addr = ?1 AND failed_at > ?2"
+        " ORDER BY failed_at DESC LIMIT 1 OFFSET ?3");
+
+    if (stmt != NULL)
+        sqlite3_bind_text(stmt, 1, client_addr, -1, SQLITE_STATIC);
+    return locked_until(until, stmt, limits->max_address_failures, limits,
+                        now);
 }
 
 /* Deletes failures that have left the window. */
@@ -271,11 +297,11 @@ static apr_status_t attempt_begin(apr_int64_t *failure_id,
 
     rv = failures_prune(db, limits, now, pool);
     if (rv == APR_SUCCESS)
-        rv = failures_locked_until(&account_until, db, 0, account, limits,
-                                   now);
+        rv = pair_locked_until(&account_until, db, account, client_addr,
+                               limits, now);
     if (rv == APR_SUCCESS)
-        rv = failures_locked_until(&address_until, db, 1, client_addr,
-                                   limits, now);
+        rv = address_locked_until(&address_until, db, client_addr, limits,
+                                  now);
     if (rv == APR_SUCCESS) {
         until = account_until > address_until ? account_until
                                               : address_until;
@@ -331,12 +357,14 @@ apr_status_t wk_auth_login(wk_user_t **user, apr_interval_time_t *retry_after,
                            apr_pool_t *pool)
 {
     wk_login_limits_t defaults = { WK_LOGIN_DEFAULT_MAX_FAILURES,
+                                   WK_LOGIN_DEFAULT_MAX_ADDRESS_FAILURES,
                                    WK_LOGIN_DEFAULT_WINDOW };
     apr_int64_t failure_id = 0;
     user_row_t *row = NULL;
     apr_status_t rv;
 
-    if (limits == NULL || limits->max_failures < 1 || limits->window <= 0)
+    if (limits == NULL || limits->max_failures < 1
+        || limits->max_address_failures < 1 || limits->window <= 0)
         limits = &defaults;
     if (email == NULL)
         email = "";

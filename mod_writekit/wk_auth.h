@@ -25,13 +25,20 @@ typedef struct wk_session {
     apr_time_t expires_at;
 } wk_session_t;
 
-/* How many failures in how long lock an account or an address out. */
+/*
+ * How many failures in how long lock sign-in out: for one account from
+ * one client address, and for one address whatever the account.  No
+ * limit counts an account's failures over all addresses, because then
+ * anyone who knows an author's email could keep the author out.
+ */
 typedef struct wk_login_limits {
-    int max_failures;               /* per account and per address */
+    int max_failures;               /* per account from one address */
+    int max_address_failures;       /* per address, any account */
     apr_interval_time_t window;     /* failures older than this expire */
 } wk_login_limits_t;
 
 #define WK_LOGIN_DEFAULT_MAX_FAILURES 5
+#define WK_LOGIN_DEFAULT_MAX_ADDRESS_FAILURES 20
 #define WK_LOGIN_DEFAULT_WINDOW       apr_time_from_sec(900)
 #define WK_SESSION_DEFAULT_LIFETIME   apr_time_from_sec(14 * 86400)
 
@@ -39,8 +46,9 @@ typedef struct wk_login_limits {
  * Checks email and password (bcrypt, apr_password_validate) for a sign-in
  * from client_addr at now.  Returns APR_SUCCESS with *user, WK_EAUTH for a
  * wrong email or password (the same status for both), or WK_ELIMITED with
- * *retry_after when the account (the email lowercased) or the address has
- * max_failures failures within the window.  A limited attempt does not
+ * *retry_after when the account (the email lowercased) has max_failures
+ * failures from client_addr, or client_addr has max_address_failures,
+ * within the window.  A limited attempt does not
  * check the password at all and is not counted.  A failure is recorded
  * before returning; a success removes only its own attempt from the
  * count.  limits NULL means the defaults.  WK_EDB when SQLite fails.

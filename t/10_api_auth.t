@@ -256,8 +256,10 @@ is(api_call($short, 'GET', 'session')->code, 200, 'fresh session works');
 sleep 3;
 is(api_call($short, 'GET', 'session')->code, 401, 'expired session gets 401');
 
-# Five failures lock the account and the address out, even for the
-# right password, with Retry-After.
+# Five failures for one account from one address lock that pair out,
+# even for the right password, with Retry-After.  Other accounts from
+# the same address go on, so one author's typos behind a shared proxy
+# lock out no one else.
 my $locked = api_client('studio-b.test');
 for my $i (1 .. 5) {
     $r = api_sign_in($locked, 'ann@example.test', "wrong password $i");
@@ -268,7 +270,17 @@ is($r->code, 429, 'sixth attempt gets 429');
 is($r->{json}{error}{code}, 'too_many_attempts', '429 code');
 like($r->header('Retry-After') // '', qr/^[1-9]\d*$/, '429 has Retry-After');
 $r = api_sign_in($locked, 'other@example.test', 'another long password');
-is($r->code, 429, 'address is locked out for other accounts too');
+is($r->code, 401, 'other account from the address is still checked');
+
+# Twenty failures from one address, over any accounts, lock the address.
+for my $i (2 .. 15) {
+    $r = api_sign_in($locked, "guess$i\@example.test", 'a guess');
+    is($r->code, 401, "address failure $i gets 401");
+}
+$r = api_sign_in($locked, 'guess16@example.test', 'a guess');
+is($r->code, 429, 'twenty-first failure from the address gets 429');
+$r = api_sign_in($locked, 'another@example.test', 'a guess');
+is($r->code, 429, 'address is then locked for every account');
 
 # A second session cookie of the same name (a sibling host can set one
 # on a parent domain) does not hide the live one.

@@ -62,7 +62,7 @@ static apr_status_t login(wk_db_t *db, const char *email,
                           apr_time_t now, apr_interval_time_t *retry_after,
                           apr_pool_t *pool)
 {
-    wk_login_limits_t limits = { 3, apr_time_from_sec(60) };
+    wk_login_limits_t limits = { 3, 10, apr_time_from_sec(60) };
     wk_user_t *user = NULL;
     apr_interval_time_t retry = 0;
     apr_status_t rv;
@@ -135,51 +135,79 @@ static void test_login_limit_account(apr_pool_t *pool)
 
     user_add(db, "ada@example.org", 4, pool);
     login(db, "ada@example.org", "guess 1", "192.0.2.1", t0, NULL, pool);
-    login(db, "ADA@example.org", "guess 2", "192.0.2.2", t0
+    login(db, "ADA@example.org", "guess 2", "192.0.2.1", t0
           + apr_time_from_sec(10), NULL, pool);
-    login(db, "ada@example.org", "guess 3", "192.0.2.3", t0
+    login(db, "ada@example.org", "guess 3", "192.0.2.1", t0
           + apr_time_from_sec(20), NULL, pool);
 
     rows = failure_rows(db);
-    ok(login(db, "ada@example.org", PASSWORD, "192.0.2.4",
+    ok(login(db, "ada@example.org", PASSWORD, "192.0.2.1",
              t0 + apr_time_from_sec(30), &retry, pool) == WK_ELIMITED,
-       "account limit rejects the right password");
+       "account limit rejects the right password from that address");
     ok(retry == apr_time_from_sec(30),
        "account limit retry_after is until the oldest leaves (%" APR_INT64_T_FMT
        " us)", (apr_int64_t)retry);
     ok(failure_rows(db) == rows, "limited attempt is not recorded");
-
     ok(login(db, "ada@example.org", PASSWORD, "192.0.2.4",
+             t0 + apr_time_from_sec(30), NULL, pool) == APR_SUCCESS,
+       "account limit leaves other addresses alone");
+
+    ok(login(db, "ada@example.org", PASSWORD, "192.0.2.1",
              t0 + apr_time_from_sec(60), NULL, pool) == APR_SUCCESS,
        "account limit ends with the window");
     ok(failure_rows(db) == 2, "expired failures are pruned");
 }
 
+/* Failures for one account spread over many addresses lock no one out:
+ * else anyone who knows an author's email could keep the author out. */
+static void test_login_no_account_lockout(apr_pool_t *pool)
+{
+    wk_db_t *db = open_db("limit-spread.db", pool);
+    apr_time_t t0 = apr_time_from_sec(1700000000);
+    int i;
+
+    user_add(db, "ada@example.org", 4, pool);
+    for (i = 0; i < 12; i++)
+        login(db, "ada@example.org", "guess",
+              apr_psprintf(pool, "203.0.113.%d", i + 1), t0, NULL, pool);
+    ok(failure_rows(db) == 12, "spread failures are recorded");
+    ok(login(db, "ada@example.org", PASSWORD, "192.0.2.200", t0, NULL, pool)
+       == APR_SUCCESS, "spread failures leave the account open");
+}
+
 static void test_login_limit_address(apr_pool_t *pool)
 {
     wk_db_t *db = open_db("limit-address.db", pool);
+    wk_login_limits_t limits = { 3, 4, apr_time_from_sec(60) };
     apr_time_t t0 = apr_time_from_sec(1700000000);
     apr_interval_time_t retry = 0;
+    wk_user_t *user = NULL;
+    const char *const guesses[] = { "a", "b", "c", "d" };
+    int i;
 
     user_add(db, "ada@example.org", 4, pool);
-    login(db, "a@example.org", "x", "198.51.100.7", t0, NULL, pool);
-    login(db, "b@example.org", "x", "198.51.100.7", t0, NULL, pool);
-    login(db, "c@example.org", "x", "198.51.100.7",
-          t0 + apr_time_from_sec(5), NULL, pool);
+    for (i = 0; i < 4; i++)
+        wk_auth_login(&user, &retry, db,
+                      apr_pstrcat(pool, guesses[i], "@example.org", NULL),
+                      "x", "198.51.100.7", &limits,
+                      t0 + apr_time_from_sec(i < 2 ? 0 : 5), pool);
 
-    ok(login(db, "ada@example.org", PASSWORD, "198.51.100.7",
-             t0 + apr_time_from_sec(5), &retry, pool) == WK_ELIMITED,
+    retry = 0;
+    ok(wk_auth_login(&user, &retry, db, "ada@example.org", PASSWORD,
+                     "198.51.100.7", &limits, t0 + apr_time_from_sec(5),
+                     pool) == WK_ELIMITED,
        "address limit rejects another account");
     ok(retry == apr_time_from_sec(55), "address limit retry_after is 55 s");
-    ok(login(db, "ada@example.org", PASSWORD, "198.51.100.8",
-             t0 + apr_time_from_sec(5), NULL, pool) == APR_SUCCESS,
+    ok(wk_auth_login(&user, &retry, db, "ada@example.org", PASSWORD,
+                     "198.51.100.8", &limits, t0 + apr_time_from_sec(5),
+                     pool) == APR_SUCCESS,
        "address limit leaves other addresses alone");
 }
 
 /* Times one failed sign-in; the limit is high enough to stay out of it. */
 static double elapsed_ms(wk_db_t *db, const char *email, apr_pool_t *pool)
 {
-    wk_login_limits_t limits = { 1000, apr_time_from_sec(60) };
+    wk_login_limits_t limits = { 1000, 1000, apr_time_from_sec(60) };
     apr_time_t start = apr_time_now();
     apr_interval_time_t retry;
     wk_user_t *user;
@@ -276,7 +304,7 @@ static int child_sign_ins(const char *path, int child, int rounds)
     if (wk_db_open(&db, path, 0, &error, pool) != APR_SUCCESS)
         return rounds;
     for (i = 0; i < rounds; i++) {
-        wk_login_limits_t limits = { 1000, apr_time_from_sec(60) };
+        wk_login_limits_t limits = { 1000, 1000, apr_time_from_sec(60) };
         char addr[32];
         wk_user_t *user;
         apr_interval_time_t retry;
@@ -330,6 +358,7 @@ int main(int argc, const char *const *argv)
     test_login_checks(pool);
     test_login_locked_hash(pool);
     test_login_limit_account(pool);
+    test_login_no_account_lockout(pool);
     test_login_limit_address(pool);
     test_login_timing(pool);
     test_sessions(pool);
