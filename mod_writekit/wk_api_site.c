@@ -347,16 +347,56 @@ static int setting_write(void *baton, const char *name, const char *value)
     return write->rv == APR_SUCCESS;
 }
 
-/* Writes every change in one transaction: all of them or none. */
-static apr_status_t settings_save(wk_db_t *db, apr_table_t *changes,
-                                  char **error, apr_pool_t *pool)
+/*
+ * Renders the posts again with the new settings when the raw HTML rules
+ * changed, so a host taken off iframe_hosts or raw HTML turned off
+ * leaves no post that still has them.
+ */
+static apr_status_t posts_follow_settings(wk_api_request_t *req,
+                                          apr_table_t *changes, char **error)
 {
+    apr_pool_t *pool = req->r->pool;
+    wk_settings_t *settings = apr_palloc(pool, sizeof(*settings));
+    wk_api_request_t with_new = *req;
+    wk_edit_options_t options;
+    apr_status_t rv;
+    int count = 0;
+
+    if (apr_table_get(changes, "allow_raw_html") == NULL
+        && apr_table_get(changes, "iframe_hosts") == NULL)
+        return APR_SUCCESS;
+    rv = wk_settings_load(settings, req->db, pool);
+    if (rv != APR_SUCCESS) {
+        *error = apr_pstrdup(pool, sqlite3_errmsg(wk_db_handle(req->db)));
+        return rv;
+    }
+    with_new.settings = settings;
+    wk_api_edit_options(&options, &with_new);
+    /* NOTE: each post is rendered in a child process under the render
+     * limits, so on a blog of thousands of posts with raw HTML this
+     * request takes seconds. */
+    rv = wk_posts_render_again(&count, req->db, &options, error, pool);
+    if (rv == APR_SUCCESS && count > 0)
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, 0, req->r,
+                      "WK00107: tenant %s: rendered %d posts again for new "
+                      "raw HTML settings", wk_db_path(req->db), count);
+    return rv;
+}
+
+/* Writes every change in one transaction: all of them or none. */
+static apr_status_t settings_save(wk_api_request_t *req,
+                                  apr_table_t *changes, char **error)
+{
+    wk_db_t *db = req->db;
+    apr_pool_t *pool = req->r->pool;
     settings_write_t write = { db, error, pool, APR_SUCCESS };
     apr_status_t rv = wk_db_begin(db, error, pool);
 
     if (rv != APR_SUCCESS)
         return rv;
     apr_table_do(setting_write, &write, changes, NULL);
+    if (write.rv == APR_SUCCESS)
+        write.rv = posts_follow_settings(req, changes, error);
     if (write.rv == APR_SUCCESS)
         write.rv = wk_db_commit(db, error, pool);
     if (write.rv != APR_SUCCESS)
@@ -386,8 +426,7 @@ static int settings_put(wk_api_request_t *req)
     wk_api_read_json(req, wk_conf_max_post_size(req->conf), &body);
     if (body == NULL || !settings_validate(req, body, changes))
         return OK;
-    if (settings_save(req->db, changes, &error, req->r->pool)
-        != APR_SUCCESS)
+    if (settings_save(req, changes, &error) != APR_SUCCESS)
         return settings_failed(req, "saving settings", error);
     if (wk_settings_load(saved, req->db, req->r->pool) != APR_SUCCESS)
         return settings_failed(req, "reading settings back",

@@ -556,6 +556,75 @@ const char *wk_post_status_at(const wk_post_t *post, apr_time_t now)
     return post->status;
 }
 
+/* Stores html for one post when it differs from what it has. */
+static apr_status_t html_store(int *changed, wk_db_t *db, apr_int64_t id,
+                               const char *html, char **error,
+                               apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt = wk_db_prepare(db,
+        "UPDATE posts SET html = ?1 WHERE id = ?2 AND html IS NOT ?1");
+    apr_status_t rv;
+
+    if (stmt == NULL)
+        return WK_EDB;
+    sqlite3_bind_text(stmt, 1, html, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, id);
+    rv = wk_db_step_done(db, stmt, error, pool);
+    *changed = rv == APR_SUCCESS && sqlite3_changes(wk_db_handle(db)) > 0;
+    return rv;
+}
+
+apr_status_t wk_posts_render_again(int *count, wk_db_t *db,
+                                   const wk_edit_options_t *options,
+                                   char **error, apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt = wk_db_prepare(db,
+        "SELECT id, source, source_format FROM posts"
+        " WHERE source_format = 'html' OR instr(source, '<') > 0");
+    apr_array_header_t *ids = apr_array_make(pool, 16, sizeof(apr_int64_t));
+    apr_array_header_t *sources = apr_array_make(pool, 16, sizeof(char *));
+    apr_array_header_t *formats = apr_array_make(pool, 16, sizeof(char *));
+    apr_pool_t *scratch;
+    apr_status_t rv = APR_SUCCESS;
+    int rc, i, changed;
+
+    *count = 0;
+    if (stmt == NULL)
+        return WK_EDB;
+
+    /* Read first: the statement must be done before the updates. */
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        APR_ARRAY_PUSH(ids, apr_int64_t) = sqlite3_column_int64(stmt, 0);
+        APR_ARRAY_PUSH(sources, const char *) = apr_pstrdup(pool,
+            (const char *)sqlite3_column_text(stmt, 1));
+        APR_ARRAY_PUSH(formats, const char *) = apr_pstrdup(pool,
+            (const char *)sqlite3_column_text(stmt, 2));
+    }
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE)
+        return WK_EDB;
+
+    apr_pool_create(&scratch, pool);
+    for (i = 0; i < ids->nelts && rv == APR_SUCCESS; i++) {
+        const char *html;
+        apr_int64_t id = APR_ARRAY_IDX(ids, i, apr_int64_t);
+
+        rv = wk_post_render(&html, APR_ARRAY_IDX(sources, i, const char *),
+                            APR_ARRAY_IDX(formats, i, const char *), options,
+                            error, scratch);
+        if (rv != APR_SUCCESS)
+            *error = apr_psprintf(pool, "post %" APR_INT64_T_FMT ": %s", id,
+                                  *error ? *error : "render failed");
+        else
+            rv = html_store(&changed, db, id, html, error, pool);
+        if (rv == APR_SUCCESS && changed)
+            (*count)++;
+        apr_pool_clear(scratch);
+    }
+    apr_pool_destroy(scratch);
+    return rv;
+}
+
 /* Binds the filter of a query to ?1 (status), ?2 (title pattern) and
  * ?5 (now, in seconds). */
 static void query_bind(sqlite3_stmt *stmt, const wk_post_query_t *query,

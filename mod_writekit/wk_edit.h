@@ -80,6 +80,17 @@ apr_status_t wk_post_render(const char **html, const char *source,
                             const wk_edit_options_t *options, char **error,
                             apr_pool_t *pool);
 
+/*
+ * Renders again, inside the caller's transaction, every post whose html
+ * the raw HTML options can change: markdown with a "<" in it and all
+ * HTML posts.  Called when allow_raw_html or iframe_hosts changes, so
+ * what readers get follows the settings.  *count gets the posts whose
+ * html changed.  A post that fails to render fails the whole call.
+ */
+apr_status_t wk_posts_render_again(int *count, wk_db_t *db,
+                                   const wk_edit_options_t *options,
+                                   char **error, apr_pool_t *pool);
+
 /* Creates a post; *post is the stored post with its revision (1). */
 /*
  * Checks the fields of a create (is_create) or an update on their own:

@@ -311,7 +311,31 @@ unlike($preview_html, qr/javascript:|onclick/i,
 $r = api_call($author_b, 'POST', 'posts', json => { title => 'Raw', source => $raw });
 is($r->code, 201, 'post with raw HTML saved');
 is($r->{json}{html}, $preview_html, 'saved HTML is exactly the preview');
-api_call($author_b, 'PUT', 'settings', json => { allow_raw_html => JSON::PP::false });
+
+# Turning raw HTML off, or taking a host off iframe_hosts, applies to
+# the posts already saved: readers see the change on their next request.
+is(api_call($author_b, 'PUT', 'settings', json => {
+       iframe_hosts => ['player.vimeo.com'] })->code, 200,
+   'iframe host allowed');
+$r = api_call($author_b, 'POST', 'posts', json => {
+    title => 'Raw and framed', status => 'published',
+    source => "Some <b>bold</b> words.\n\n"
+            . "<iframe src=\"https://player.vimeo.com/video/1\"></iframe>\n" });
+is($r->code, 201, 'published post with raw HTML and an iframe');
+my $framed_url = "/posts/$r->{json}{slug}";
+my $page = blog_get('studio-b.test', $framed_url)->decoded_content;
+like($page, qr{<b>bold</b>}, 'readers get the raw HTML while allowed');
+like($page, qr{<iframe[^>]*player\.vimeo\.com}, 'readers get the iframe');
+is(api_call($author_b, 'PUT', 'settings', json => { iframe_hosts => [] })->code,
+   200, 'iframe host removed');
+$page = blog_get('studio-b.test', $framed_url)->decoded_content;
+unlike($page, qr{<iframe}, 'iframe gone once its host is removed');
+like($page, qr{<b>bold</b>}, 'other raw HTML stays while allowed');
+is(api_call($author_b, 'PUT', 'settings', json => { allow_raw_html => JSON::PP::false })->code,
+   200, 'raw HTML turned off');
+$page = blog_get('studio-b.test', $framed_url)->decoded_content;
+unlike($page, qr{<b>bold</b>}, 'raw HTML gone once turned off');
+like($page, qr{bold}, 'the words stay');
 
 # ---- dates readers see are in the blog's time zone ----------------------
 $r = api_call($author_b, 'POST', 'posts', json => {
