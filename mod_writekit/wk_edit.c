@@ -62,9 +62,10 @@ apr_status_t wk_post_fields_check(const wk_post_fields_t *fields,
         *field = "title";
         *error = "a post needs a title";
     }
-    else if (fields->title && *fields->title == '\0') {
+    else if (fields->title && fields->title[strspn(fields->title,
+                                                    " \t\r\n")] == '\0') {
         *field = "title";
-        *error = "the title must not be empty";
+        *error = "the title must not be empty or blank";
     }
     else if (fields->title && strlen(fields->title) > TITLE_MAX_BYTES) {
         *field = "title";

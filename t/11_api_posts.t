@@ -140,6 +140,7 @@ my @bad = (
     [ { title => 'x', description => 'd' x 4097 }, 422, 'invalid_field',
       'description', 'description over 4096 bytes' ],
     [ { title => '' }, 422, 'invalid_field', 'title', 'empty title' ],
+    [ { title => " \t " }, 422, 'invalid_field', 'title', 'blank title' ],
 );
 for my $case (@bad) {
     my ($body, $code, $error, $field, $name) = @$case;
