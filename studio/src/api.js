@@ -128,7 +128,11 @@ export function describeError(error) {
   if (error instanceof NetworkError) {
     return 'The server could not be reached. Check the connection and try again.';
   }
-  const message = error.message || String(error);
+  return toSentence(error.message || String(error));
+}
+
+/** Capitalizes a message and ends it with a period, unless it has one. */
+export function toSentence(message) {
   const sentence = message.charAt(0).toUpperCase() + message.slice(1);
   return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
 }

@@ -2,12 +2,17 @@ import { mountPath } from './paths.js';
 import { listLiveTabIds, tabIdReady } from './tab.js';
 
 // Local copies of posts with changes the server has not acknowledged yet,
-// in localStorage under one key per post and tab:
-//   writekit:copy:MOUNT:POST_ID:TAB_ID ->
-//     {postId, tabId, baseRevision, baseUpdatedAt, fields, writtenAt}
+// in localStorage under one key per author, post and tab:
+//   writekit:copy:MOUNT:user-USER_ID:POST_ID:TAB_ID ->
+//     {userId, postId, tabId, baseRevision, baseUpdatedAt, fields, writtenAt}
 // They are written synchronously on every change, so a reload, a closed
-// tab or a server restart loses nothing, and removed only once the server
-// has acknowledged a save of exactly the state they contain.
+// tab or a server restart loses nothing, and removed once the server has
+// acknowledged a save of exactly the state they contain. A copy is only
+// ever read for the author who wrote it, so on a shared browser no author
+// applies or saves another one's text.
+// NOTE: copies written before they carried the author's id
+// (writekit:copy:MOUNT:POST_ID:TAB_ID) are never applied; they stay in
+// localStorage.
 
 const keyPrefix = `writekit:copy:${mountPath}:`;
 
@@ -16,21 +21,32 @@ tabIdReady.then((id) => {
   tabId = id;
 });
 
+let ownerId = null;
+
+/** Sets the author whose copies this tab reads and writes, at sign-in. */
+export function setCopyOwner(userId) {
+  ownerId = userId;
+}
+
+function ownerPrefix() {
+  return `${keyPrefix}user-${ownerId}:`;
+}
+
 function copyKey(postId, ownerTabId) {
-  return `${keyPrefix}${postId}:${ownerTabId}`;
+  return `${ownerPrefix()}${postId}:${ownerTabId}`;
 }
 
 function readCopy(key) {
   try {
     const copy = JSON.parse(localStorage.getItem(key));
-    return copy && typeof copy.fields === 'object' ? copy : null;
+    return copy && typeof copy.fields === 'object' && copy.userId === ownerId ? copy : null;
   } catch {
     return null;
   }
 }
 
-function listCopyKeys(postId) {
-  const prefix = `${keyPrefix}${postId}:`;
+function listCopyKeys(postId = null) {
+  const prefix = postId === null ? ownerPrefix() : `${ownerPrefix()}${postId}:`;
   const keys = [];
   for (let i = 0; i < localStorage.length; i++) {
     const key = localStorage.key(i);
@@ -48,6 +64,7 @@ function listCopyKeys(postId) {
  */
 export function writeLocalCopy(postId, base, fields) {
   const copy = {
+    userId: ownerId,
     postId,
     tabId,
     baseRevision: base.revision,
@@ -68,11 +85,18 @@ export function removeLocalCopy(postId) {
   localStorage.removeItem(copyKey(postId, tabId));
 }
 
-/** Removes the copies of a post in every tab, once the post is deleted. */
+/** Removes the author's copies of a post in every tab, once the post is deleted. */
 export function removeAllLocalCopies(postId) {
   for (const key of listCopyKeys(postId)) {
     localStorage.removeItem(key);
   }
+}
+
+/** Returns the author's copies of every post in every tab, as [key, copy] pairs. */
+export function listOwnCopies() {
+  return listCopyKeys()
+    .map((key) => [key, readCopy(key)])
+    .filter(([, copy]) => copy);
 }
 
 /**

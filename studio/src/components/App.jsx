@@ -1,7 +1,9 @@
 import { useStore } from '@nanostores/react';
 import { useEffect, useRef, useState } from 'react';
-import { $session, signOut } from '../stores/session.js';
+import { $session } from '../stores/session.js';
 import { $route } from '../stores/router.js';
+import { saveBeforeSignOut, signOutKeepingUnsaved } from '../stores/sign-out.js';
+import { Dialog } from './Dialog.jsx';
 import { Link } from './Link.jsx';
 import { SignInPage } from './SignInPage.jsx';
 import { PostsPage } from './PostsPage.jsx';
@@ -43,7 +45,6 @@ function Layout() {
 
   const mainRef = useRef(null);
   const firstRender = useRef(true);
-  const [signOutError, setSignOutError] = useState('');
 
   // After moving to another page, focus its heading, as a page load would
   // put screen reader users at the top.
@@ -55,10 +56,6 @@ function Layout() {
     mainRef.current?.querySelector('h1')?.focus();
     window.scrollTo(0, 0);
   }, [route]);
-
-  async function handleSignOut() {
-    setSignOutError((await signOut()) ?? '');
-  }
 
   return (
     <div className="layout">
@@ -75,19 +72,77 @@ function Layout() {
             ))}
           </ul>
         </nav>
-        <button type="button" className="sign-out" onClick={handleSignOut}>
-          Sign out
-        </button>
+        <SignOut />
       </header>
-      {signOutError && (
-        <p role="alert" className="banner-error">
-          {signOutError}
-        </p>
-      )}
       <main ref={mainRef}>
         <RoutePage route={route} />
       </main>
     </div>
+  );
+}
+
+/**
+ * Renders the Sign out button. It saves the open post first, and asks
+ * before signing out when the server does not have the latest changes.
+ */
+function SignOut() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const [unsaved, setUnsaved] = useState(null);
+
+  async function finishSignOut() {
+    setUnsaved(null);
+    setBusy(true);
+    const failure = await signOutKeepingUnsaved();
+    setBusy(false);
+    setError(failure ?? '');
+  }
+
+  async function handleClick() {
+    if (busy) {
+      return;
+    }
+    setError('');
+    setBusy(true);
+    const pending = await saveBeforeSignOut();
+    setBusy(false);
+    if (pending) {
+      setUnsaved(pending);
+      return;
+    }
+    await finishSignOut();
+  }
+
+  return (
+    <>
+      <button type="button" className="sign-out" aria-busy={busy} onClick={handleClick}>
+        Sign out
+      </button>
+      {error && (
+        <p role="alert" className="banner-error">
+          {error}
+        </p>
+      )}
+      {unsaved && (
+        <Dialog title="Sign out?" onClose={() => setUnsaved(null)}>
+          <p>
+            Your latest changes to “{unsaved.title}” are not saved on the server. {unsaved.reason}
+          </p>
+          <p>
+            If you sign out now, they stay in this browser only, where anyone who uses it can read them, until you
+            sign in here again and open the post.
+          </p>
+          <div className="dialog-actions">
+            <button type="button" className="primary" data-autofocus onClick={() => setUnsaved(null)}>
+              Stay signed in
+            </button>
+            <button type="button" onClick={finishSignOut}>
+              Sign out and keep them on this device
+            </button>
+          </div>
+        </Dialog>
+      )}
+    </>
   );
 }
 

@@ -1,5 +1,6 @@
 import { atom } from 'nanostores';
 import { apiRequest, ApiError, describeError, onUnauthenticated, setCsrfToken } from '../api.js';
+import { setCopyOwner } from '../local-copies.js';
 
 /**
  * The signed-in author. `state` is 'loading', 'signed-in' or 'signed-out';
@@ -10,6 +11,7 @@ export const $session = atom({ state: 'loading', user: null, limits: null, notic
 
 function applySession(data) {
   setCsrfToken(data.csrf_token);
+  setCopyOwner(data.user.id);
   $session.set({
     state: 'signed-in',
     user: data.user,
