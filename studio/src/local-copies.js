@@ -4,7 +4,8 @@ import { listLiveTabIds, tabIdReady } from './tab.js';
 // Local copies of posts with changes the server has not acknowledged yet,
 // in localStorage under one key per author, post and tab:
 //   writekit:copy:MOUNT:user-USER_ID:POST_ID:TAB_ID ->
-//     {userId, postId, tabId, baseRevision, baseUpdatedAt, fields, writtenAt}
+//     {userId, postId, tabId, baseRevision, baseUpdatedAt, baseDigests,
+//      fields, writtenAt}
 // They are written synchronously on every change, so a reload, a closed
 // tab or a server restart loses nothing, and removed once the server has
 // acknowledged a save of exactly the state they contain. A copy is only
@@ -59,8 +60,9 @@ function listCopyKeys(postId = null) {
 
 /**
  * Writes this tab's copy of a post, built on the revision `base`
- * ({revision, updatedAt}). Returns false when localStorage rejects it
- * (quota exceeded or storage disabled).
+ * ({revision, updatedAt, digests}, where digests are the base's field
+ * digests). Returns false when localStorage rejects it (quota exceeded or
+ * storage disabled).
  */
 export function writeLocalCopy(postId, base, fields) {
   const copy = {
@@ -69,6 +71,7 @@ export function writeLocalCopy(postId, base, fields) {
     tabId,
     baseRevision: base.revision,
     baseUpdatedAt: base.updatedAt,
+    baseDigests: base.digests,
     fields,
     writtenAt: Date.now(),
   };
@@ -129,7 +132,7 @@ export async function takeLocalCopy(postId) {
   // in a tab with no copy of its own takes the next one, as a conflict or
   // applied.
 
-  const base = { revision: newest.baseRevision, updatedAt: newest.baseUpdatedAt };
+  const base = { revision: newest.baseRevision, updatedAt: newest.baseUpdatedAt, digests: newest.baseDigests };
   if (!writeLocalCopy(postId, base, newest.fields)) {
     // The copy stays under the closed tab's key; it is still applied here.
     return newest;

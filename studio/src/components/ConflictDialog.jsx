@@ -1,7 +1,7 @@
 import { useStore } from '@nanostores/react';
 import { useId } from 'react';
-import { fieldsFromPost } from '../post-fields.js';
-import { $conflict, $fields } from '../stores/editor-state.js';
+import { fieldsChangedFromBase, fieldsFromPost } from '../post-fields.js';
+import { $conflict, $fields, editorSession } from '../stores/editor-state.js';
 import { keepMine, keepTheirs } from '../stores/conflict.js';
 import { formatTime } from '../time.js';
 import { Dialog } from './Dialog.jsx';
@@ -11,6 +11,17 @@ const otherFields = [
   { name: 'tags', label: 'Tags' },
   { name: 'description', label: 'Description' },
 ];
+
+const fieldLabels = {
+  title: 'Title',
+  ...Object.fromEntries(otherFields.map(({ name, label }) => [name, label])),
+  source: 'Markdown',
+};
+
+/** Joins labels as "A", "A and B" or "A, B and C". */
+function joinLabels(labels) {
+  return labels.length > 1 ? `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}` : labels[0];
+}
 
 function Version({ heading, fields, differing }) {
   const headingId = useId();
@@ -34,13 +45,24 @@ export function ConflictDialog({ onClose }) {
   const mine = useStore($fields);
   const theirs = fieldsFromPost(conflict.theirs);
   const differing = otherFields.filter(({ name }) => mine[name] !== theirs[name]);
+  const changedByMe = fieldsChangedFromBase(mine, editorSession.baseDigests);
+  const keptFromTheirs = Object.keys(fieldLabels).filter(
+    (name) => !changedByMe.includes(name) && mine[name] !== theirs[name],
+  );
 
   return (
     <Dialog title="Conflict" onClose={onClose} className="conflict-dialog">
       <p>
         Someone saved this post (revision {conflict.theirs.revision}, {formatTime(conflict.theirs.updated_at)}) after
-        your version was started. Choose the version to keep. The other one stays in the post's revision history.
+        your version was started. Choose the version to keep. The other one stays in the post's revision history,
+        under Revision history.
       </p>
+      {keptFromTheirs.length > 0 && (
+        <p>
+          Keep mine also keeps the server version's {joinLabels(keptFromTheirs.map((name) => fieldLabels[name]))},
+          which you did not change.
+        </p>
+      )}
       <div className="versions">
         <Version heading="Your version" fields={mine} differing={differing} />
         <Version heading="Server version" fields={theirs} differing={differing} />

@@ -14,6 +14,7 @@ import { MarkdownPane } from './MarkdownPane.jsx';
 import { MediaDialog } from './MediaDialog.jsx';
 import { PreviewPane } from './PreviewPane.jsx';
 import { PublishControls } from './PublishControls.jsx';
+import { RevisionsDialog } from './RevisionsDialog.jsx';
 import { SaveIndicator } from './SaveIndicator.jsx';
 import { captureAnchor, insertAtAnchor } from './text-insertion.js';
 
@@ -160,6 +161,9 @@ function PostEditor() {
           Edit post
         </h1>
         <SaveIndicator onResolveConflict={() => setConflictHidden(false)} />
+        <button type="button" className="history-button" onClick={() => setDialog('revisions')}>
+          Revision history
+        </button>
       </div>
 
       <EditorFields />
@@ -178,6 +182,7 @@ function PostEditor() {
           returnFocus={(previous) => (inserted.current ? textareaRef.current : previous)}
         />
       )}
+      {dialog === 'revisions' && <RevisionsDialog onClose={() => setDialog(null)} />}
       {dialog === 'delete' && (
         <ConfirmDialog
           title="Delete post?"

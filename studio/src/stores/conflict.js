@@ -1,12 +1,21 @@
 import { apiRequest, ApiError, describeError } from '../api.js';
-import { changedFields } from '../post-fields.js';
+import { changedFields, fieldsFromPost, mergeFields } from '../post-fields.js';
 import { enqueueWrite } from './autosave.js';
-import { $conflict, $fields, $post, acknowledgeSave, adoptPost, setSaveState } from './editor-state.js';
+import {
+  $conflict,
+  $fields,
+  $post,
+  acknowledgeSave,
+  adoptPost,
+  editorSession,
+  setSaveState,
+} from './editor-state.js';
 
 // Resolves a 412 conflict so that both versions stay in the post's
 // revision history. "Keep mine" saves the author's version on top of the
-// server's revision. "Keep theirs" does the same and then restores the
-// server's revision on top of that.
+// server's revision, with the server's values of the fields the author
+// did not change. "Keep theirs" saves the author's version as it is and
+// then restores the server's revision on top of that.
 
 function updateConflict(changes) {
   $conflict.set({ ...$conflict.get(), ...changes });
@@ -37,15 +46,19 @@ async function saveMineOnTheirs(theirs, mine) {
   return saved;
 }
 
-/** Keeps the author's version: it becomes the newest revision. */
+/**
+ * Keeps the author's version merged with the server's changes to the
+ * fields the author left alone: it becomes the newest revision.
+ */
 export function keepMine() {
   updateConflict({ busy: true, error: '' });
   return enqueueWrite(async () => {
     const { theirs } = $conflict.get();
-    const mine = $fields.get();
+    const mine = mergeFields($fields.get(), fieldsFromPost(theirs), editorSession.baseDigests);
     try {
       const saved = await saveMineOnTheirs(theirs, mine);
       $conflict.set(null);
+      $fields.set(mine);
       acknowledgeSave(saved, mine);
       setSaveState('saved');
     } catch (error) {

@@ -1,5 +1,5 @@
 import { atom } from 'nanostores';
-import { changedFields, editableFields, fieldsFromPost, sameFields } from '../post-fields.js';
+import { changedFields, editableFields, fieldDigests, fieldsFromPost, sameFields } from '../post-fields.js';
 import { removeLocalCopy, writeLocalCopy } from '../local-copies.js';
 
 // State of the post open in the editor. The stores that change it are
@@ -44,12 +44,15 @@ export const $storageWarning = atom('');
 // updated_at. They differ from $post's only during a conflict, where the
 // local copy must keep its old base so that a reload finds the same
 // conflict. acknowledged is the field state the server last accepted.
-export const editorSession = { baseRevision: null, baseUpdatedAt: null, acknowledged: null };
+// baseDigests are the digests of the base's fields, which tell a conflict
+// which fields the author changed (post-fields.js, mergeFields).
+export const editorSession = { baseRevision: null, baseUpdatedAt: null, baseDigests: null, acknowledged: null };
 
-/** Makes a post's revision the base of the inputs. */
-export function setBase(post) {
+/** Makes a post's revision, whose field state is `fields`, the base of the inputs. */
+function setBase(post, fields) {
   editorSession.baseRevision = post.revision;
   editorSession.baseUpdatedAt = post.updated_at;
+  editorSession.baseDigests = fieldDigests(fields);
 }
 
 export function setSaveState(state, message = '') {
@@ -73,7 +76,11 @@ export function persistLocalCopy() {
     removeLocalCopy(post.id);
     return;
   }
-  const base = { revision: editorSession.baseRevision, updatedAt: editorSession.baseUpdatedAt };
+  const base = {
+    revision: editorSession.baseRevision,
+    updatedAt: editorSession.baseUpdatedAt,
+    digests: editorSession.baseDigests,
+  };
   if (writeLocalCopy(post.id, base, fields)) {
     $storageWarning.set('');
   } else {
@@ -86,7 +93,7 @@ export function adoptPost(post) {
   const fields = fieldsFromPost(post);
   $post.set(post);
   $fields.set(fields);
-  setBase(post);
+  setBase(post, fields);
   editorSession.acknowledged = fields;
   removeLocalCopy(post.id);
 }
@@ -115,7 +122,7 @@ export function acknowledgeSave(updated, sent) {
 
   $post.set(updated);
   $fields.set(next);
-  setBase(updated);
+  setBase(updated, acknowledged);
   editorSession.acknowledged = acknowledged;
 
   const errors = { ...$fieldErrors.get() };

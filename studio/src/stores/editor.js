@@ -40,6 +40,7 @@ function resetEditor(postId) {
   $storageWarning.set('');
   editorSession.baseRevision = null;
   editorSession.baseUpdatedAt = null;
+  editorSession.baseDigests = null;
   editorSession.acknowledged = null;
   setSaveState('saved');
 }
@@ -56,6 +57,8 @@ function applyLocalCopy(copy, post) {
   }
   editorSession.baseRevision = copy.baseRevision;
   editorSession.baseUpdatedAt = copy.baseUpdatedAt;
+  // Copies written before they carried digests merge no field in a conflict.
+  editorSession.baseDigests = copy.baseDigests ?? null;
   $fields.set(copy.fields);
   // SQLite may give a new post the id of a deleted one, so the revision's
   // time must match too before the copy counts as built on this post.
