@@ -1,12 +1,16 @@
 import { useStore } from '@nanostores/react';
-import { useEffect } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import { $fields, $post } from '../stores/editor-state.js';
 import { $preview, schedulePreview, showRenderedPreview } from '../stores/preview.js';
+import { followPreviewFragment, rebasePreviewHtml } from './preview-html.js';
 
 /** Renders the post as readers get it, from the server's renderer, as the author types. */
 export function PreviewPane() {
   const source = useStore($fields).source;
+  const postUrl = useStore($post).url;
   const preview = useStore($preview);
+  const regionRef = useRef(null);
+  const html = useMemo(() => rebasePreviewHtml(preview.html, postUrl), [preview.html, postUrl]);
 
   useEffect(() => {
     const post = $post.get();
@@ -24,10 +28,18 @@ export function PreviewPane() {
         Preview
       </div>
       {preview.error && <p className="preview-error">{preview.error}</p>}
-      {/* The region contains the server's HTML and nothing else. The module's
-          allow-list sanitizer has removed scripts and on* attributes from raw
-          HTML, and the studio's Content-Security-Policy blocks inline scripts. */}
-      <div role="region" aria-label="Preview" className="preview" dangerouslySetInnerHTML={{ __html: preview.html }} />
+      {/* The region contains the server's HTML and nothing else, with its
+          URLs resolved against the post's. The module's allow-list sanitizer
+          has removed scripts and on* attributes from raw HTML, and the
+          studio's Content-Security-Policy blocks inline scripts. */}
+      <div
+        ref={regionRef}
+        role="region"
+        aria-label="Preview"
+        className="preview"
+        onClick={(event) => followPreviewFragment(event, regionRef.current)}
+        dangerouslySetInnerHTML={{ __html: html }}
+      />
     </div>
   );
 }
