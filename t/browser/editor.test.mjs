@@ -115,6 +115,24 @@ test('double click on New post makes one draft', async () => {
   });
 });
 
+test('post list shows changes saved on leaving', async () => {
+  await withStudio(suite.browser, 'list after leaving editor', async (context, newPage) => {
+    const page = await newPage();
+    await signIn(page, server.origin);
+    const id = await newPost(page);
+    await waitForSaved(page);
+
+    // Posts is clicked before the pause that saves a change has passed.
+    await page.getByLabel('Title').fill('Renamed on the way out');
+    await page.getByRole('navigation').getByRole('link', { name: 'Posts' })
+      .click();
+    const link = page.getByRole('link', { name: 'Renamed on the way out' });
+    await link.waitFor();
+    assert.equal(await link.getAttribute('href'), `/studio/posts/${id}`);
+    assert.equal((await api.post(id)).title, 'Renamed on the way out');
+  });
+});
+
 test('server logged no errors', () => {
   assert.deepEqual(server.errors(), []);
 });

@@ -1,6 +1,7 @@
 import { atom } from 'nanostores';
 import { apiRequest, ApiError, describeError } from '../api.js';
 import { removeAllLocalCopies } from '../local-copies.js';
+import { writesSettled } from './autosave.js';
 
 // The posts list: filter, search, pages, and optimistic deletes.
 
@@ -19,8 +20,21 @@ const deletesInFlight = new Set();
 
 let listController = null;
 
-/** Loads the page of posts that the filter selects. */
+/**
+ * Loads the page of posts that the filter selects, once the editor's
+ * queued writes are done, so that a change saved on leaving the editor
+ * is in the list.
+ */
 export async function loadPosts() {
+  listController?.abort();
+  const controller = new AbortController();
+  listController = controller;
+  $postList.set({ ...$postList.get(), loading: true, error: '' });
+  await writesSettled();
+  if (controller.signal.aborted) {
+    return;
+  }
+
   const { status, q, page } = $postFilter.get();
   const query = new URLSearchParams({ page: String(page), per_page: String(perPage) });
   if (status) {
@@ -30,11 +44,8 @@ export async function loadPosts() {
     query.set('q', q.trim());
   }
 
-  listController?.abort();
-  listController = new AbortController();
-  $postList.set({ ...$postList.get(), loading: true, error: '' });
   try {
-    const data = await apiRequest('GET', `posts?${query}`, { signal: listController.signal });
+    const data = await apiRequest('GET', `posts?${query}`, { signal: controller.signal });
     $postList.set({
       posts: data.posts.filter((post) => !deletesInFlight.has(post.id)),
       total: data.total,
