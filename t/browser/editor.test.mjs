@@ -77,10 +77,10 @@ test('status buttons ignore clicks while one is pending', async () => {
     // The server's response to the publish is held back, so the change
     // stays in flight while the author clicks on.
     let release;
-    const held = new Promise((resolve) => { release = resolve; });
+    const released = new Promise((resolve) => { release = resolve; });
     await page.route(`**/api/posts/${id}`, async (route) => {
       if (route.request().method() === 'PATCH')
-        await held;
+        await released;
       await route.continue();
     });
     const publish = page.getByRole('button', { name: 'Publish', exact: true });

@@ -16,7 +16,7 @@ import { PreviewPane } from './PreviewPane.jsx';
 import { PublishControls } from './PublishControls.jsx';
 import { RevisionsDialog } from './RevisionsDialog.jsx';
 import { SaveIndicator } from './SaveIndicator.jsx';
-import { captureAnchor, insertAtAnchor } from './text-insertion.js';
+import { captureAnchor, insertBlockAtAnchor } from './text-insertion.js';
 
 export function EditorPage({ postId }) {
   const editor = useStore($editor);
@@ -143,7 +143,7 @@ function PostEditor() {
   }
 
   function insertMedia(markdown) {
-    insertAtAnchor(textareaRef.current, mediaAnchor.current, markdown);
+    insertBlockAtAnchor(textareaRef.current, mediaAnchor.current, markdown);
     inserted.current = true;
     setDialog(null);
   }

@@ -1,13 +1,10 @@
 import { useStore } from '@nanostores/react';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
+import { altFromFileName, imageMarkdown, uploadPlaceholder } from '../image-markdown.js';
 import { $editor, $fieldErrors, $fields } from '../stores/editor-state.js';
 import { editField } from '../stores/editor.js';
-import { $uploads, acceptedImageTypes, dismissUpload, uploadImage } from '../stores/uploads.js';
-import { captureAnchor, insertAtAnchor } from './text-insertion.js';
-
-// Width and height kept free for an upload card placed at a drop point.
-const cardWidth = 288;
-const cardHeight = 96;
+import { $uploads, acceptedImageTypes, checkFile, dismissUpload, uploadImage } from '../stores/uploads.js';
+import { captureAnchor, insertBlockAtAnchor, replacePlaceholder } from './text-insertion.js';
 
 /** Renders the markdown textarea, which uploads dropped and pasted images. */
 export function MarkdownPane({ textareaRef, onOpenMediaLibrary }) {
@@ -15,27 +12,31 @@ export function MarkdownPane({ textareaRef, onOpenMediaLibrary }) {
   const errors = useStore($fieldErrors);
   const uploads = useStore($uploads);
   const [dragging, setDragging] = useState(false);
-  const areaRef = useRef(null);
 
-  function cardPosition(clientX, clientY) {
-    const rect = areaRef.current.getBoundingClientRect();
-    return {
-      x: Math.max(0, Math.min(clientX - rect.left, rect.width - cardWidth)),
-      y: Math.max(0, Math.min(clientY - rect.top, rect.height - cardHeight)),
-    };
-  }
-
-  function startUploads(files, { x, y }) {
+  // Each file that may be uploaded gets a placeholder at the cursor at
+  // once, in the order given, which its image replaces when the upload
+  // is done, so images land in that order whichever upload ends first.
+  // NOTE: a placeholder whose upload never ends, as when the tab closes
+  // meanwhile, stays in the markdown for the author to delete.
+  function startUploads(files) {
     const postId = $editor.get().postId;
-    let anchor = captureAnchor(textareaRef.current);
-    files.forEach((file, index) => {
-      uploadImage(file, { x, y: y + index * 56 }).then((media) => {
+    const textarea = textareaRef.current;
+    const accepted = files.filter((file) => !checkFile(file));
+    const placeholders = new Map(accepted.map((file) => [file, uploadPlaceholder(file.name)]));
+    if (accepted.length > 0) {
+      insertBlockAtAnchor(textarea, captureAnchor(textarea), [...placeholders.values()].join('\n\n'));
+    }
+
+    for (const file of files) {
+      uploadImage(file).then((media) => {
         // An upload that ends after another post opened stays in the library only.
-        if (media && $editor.get().postId === postId && textareaRef.current) {
-          anchor = insertAtAnchor(textareaRef.current, anchor, media.markdown);
+        if (!placeholders.has(file) || $editor.get().postId !== postId || !textareaRef.current) {
+          return;
         }
+        const markdown = media ? imageMarkdown(altFromFileName(file.name), media.url) : '';
+        replacePlaceholder(textareaRef.current, placeholders.get(file), markdown);
       });
-    });
+    }
   }
 
   function handleDragOver(event) {
@@ -53,7 +54,7 @@ export function MarkdownPane({ textareaRef, onOpenMediaLibrary }) {
       return;
     }
     event.preventDefault();
-    startUploads(files, cardPosition(event.clientX, event.clientY));
+    startUploads(files);
   }
 
   function handlePaste(event) {
@@ -62,14 +63,14 @@ export function MarkdownPane({ textareaRef, onOpenMediaLibrary }) {
       return;
     }
     event.preventDefault();
-    startUploads(files, { x: 16, y: 16 });
+    startUploads(files);
   }
 
   function handleFileInput(event) {
     const files = Array.from(event.target.files);
     event.target.value = '';
     if (files.length > 0) {
-      startUploads(files, { x: 16, y: 16 });
+      startUploads(files);
     }
   }
 
@@ -89,8 +90,16 @@ export function MarkdownPane({ textareaRef, onOpenMediaLibrary }) {
           </label>
         </span>
       </div>
+      {uploads.length > 0 && (
+        <ul className="upload-list" aria-label="Uploads">
+          {uploads.map((upload) => (
+            <li key={upload.id}>
+              <UploadCard upload={upload} />
+            </li>
+          ))}
+        </ul>
+      )}
       <div
-        ref={areaRef}
         className={`drop-area${dragging ? ' dragging' : ''}`}
         onDragOver={handleDragOver}
         onDragLeave={() => setDragging(false)}
@@ -106,9 +115,6 @@ export function MarkdownPane({ textareaRef, onOpenMediaLibrary }) {
           aria-describedby={errors.source ? 'markdown-source-error' : 'markdown-source-hint'}
           spellCheck
         />
-        {uploads.map((upload) => (
-          <UploadCard key={upload.id} upload={upload} />
-        ))}
       </div>
       {errors.source ? (
         <p id="markdown-source-error" className="field-error">
@@ -124,10 +130,9 @@ export function MarkdownPane({ textareaRef, onOpenMediaLibrary }) {
 }
 
 function UploadCard({ upload }) {
-  const style = { left: `${upload.x}px`, top: `${upload.y}px` };
   if (upload.error) {
     return (
-      <div role="alert" className="upload-card upload-error" style={style}>
+      <div role="alert" className="upload-card upload-error">
         <p>{upload.error}</p>
         <button type="button" aria-label={`Dismiss the error about ${upload.name}`} onClick={() => dismissUpload(upload.id)}>
           Dismiss
@@ -136,7 +141,7 @@ function UploadCard({ upload }) {
     );
   }
   return (
-    <div className="upload-card" style={style}>
+    <div className="upload-card">
       <label>
         Uploading {upload.name}
         <progress max={upload.total || 1} value={upload.loaded} />

@@ -1,8 +1,8 @@
-import { imageMarkdown } from '../stores/media.js';
+import { libraryImageMarkdown } from '../stores/media.js';
 import { Dialog } from './Dialog.jsx';
 import { MediaBrowser } from './MediaBrowser.jsx';
 
-/** Lists the blog's images; Insert puts one into the markdown at the cursor. */
+/** Lists the blog's images; Insert puts one into the markdown at the cursor, on lines of its own. */
 export function MediaDialog({ onInsert, onClose, returnFocus }) {
   return (
     <Dialog title="Media library" onClose={onClose} returnFocus={returnFocus} className="media-dialog">
@@ -10,7 +10,7 @@ export function MediaDialog({ onInsert, onClose, returnFocus }) {
         perPage={12}
         emptyText="No images yet. Drop or paste one into the editor to upload it."
         renderAction={(item, captionId) => (
-          <button type="button" aria-describedby={captionId} onClick={() => onInsert(imageMarkdown(item))}>
+          <button type="button" aria-describedby={captionId} onClick={() => onInsert(libraryImageMarkdown(item))}>
             Insert
           </button>
         )}

@@ -1,5 +1,6 @@
 import { atom } from 'nanostores';
 import { apiRequest, describeError } from '../api.js';
+import { altFromFileName, imageMarkdown } from '../image-markdown.js';
 
 // One page of the media library, for the Media page and the editor's
 // "Media library" dialog.
@@ -30,7 +31,13 @@ export async function loadMediaPage(page, perPage = 24) {
   }
 }
 
-/** Returns the markdown that shows an image of the library. */
-export function imageMarkdown(item) {
-  return `![](${item.url})`;
+/**
+ * Returns the markdown that shows an image of the library, with its file
+ * name as alt text. Uploads are named by their content hash, which means
+ * nothing to a reader, so their alt text stays empty for the author to fill.
+ */
+export function libraryImageMarkdown(item) {
+  const name = item.path.split('/').pop();
+  const hashed = item.path.startsWith('uploads/') && /^[0-9a-f]{16}\./.test(name);
+  return imageMarkdown(hashed ? '' : altFromFileName(name), item.url);
 }

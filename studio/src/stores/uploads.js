@@ -3,9 +3,9 @@ import { apiBase } from '../paths.js';
 import { parseRetryAfter, reportUnauthenticated, writeHeaders } from '../api.js';
 import { $session } from './session.js';
 
-// Image uploads dropped or pasted into the editor. Each one is shown where
-// it was dropped: a progress bar while it uploads, then an error card if
-// it failed.
+// Image uploads dropped or pasted into the editor. Each one is listed
+// above the markdown: a progress bar while it uploads, then an error card
+// if it failed.
 
 export const acceptedImageTypes = [
   'image/png',
@@ -18,7 +18,7 @@ export const acceptedImageTypes = [
 
 const typeNames = 'PNG, JPEG, GIF, WebP, AVIF or SVG';
 
-/** Uploads in the editor: {id, name, loaded, total, x, y, error}. */
+/** Uploads in the editor, oldest first: {id, name, loaded, total, error}. */
 export const $uploads = atom([]);
 
 let nextUploadId = 1;
@@ -48,7 +48,7 @@ export function formatBytes(bytes) {
 }
 
 /** Returns why a file cannot be uploaded, or null when it may be tried. */
-function checkFile(file) {
+export function checkFile(file) {
   // Browsers give an empty type to a file whose extension they do not map.
   // The server reads the type from the bytes and decides then.
   if (file.type && !acceptedImageTypes.includes(file.type)) {
@@ -122,12 +122,12 @@ function sendFile(file, id) {
 }
 
 /**
- * Uploads one file, shown at (x, y) in the editor, and resolves to the
- * API's media object, or to null after showing the error at that spot.
+ * Uploads one file, listed in the editor, and resolves to the API's media
+ * object, or to null after showing the error in the list.
  */
-export async function uploadImage(file, { x, y }) {
+export async function uploadImage(file) {
   const id = nextUploadId++;
-  const upload = { id, name: file.name, loaded: 0, total: file.size, x, y, error: '' };
+  const upload = { id, name: file.name, loaded: 0, total: file.size, error: '' };
   $uploads.set([...$uploads.get(), upload]);
 
   const problem = checkFile(file);
