@@ -133,6 +133,69 @@ test('post list shows changes saved on leaving', async () => {
   });
 });
 
+// Counts the page's writes of local copies to localStorage in
+// window.copyWrites, from before the studio's own scripts run.
+function countCopyWrites(page) {
+  return page.addInitScript(() => {
+    window.copyWrites = 0;
+    const setItem = Storage.prototype.setItem;
+    Storage.prototype.setItem = function countingSetItem(key, value) {
+      if (String(key).startsWith('writekit:copy:'))
+        window.copyWrites++;
+      return setItem.call(this, key, value);
+    };
+  });
+}
+
+// Returns the markdown of the page's local copy of post `id`, or null.
+function localCopySource(page, id) {
+  return page.evaluate((postId) => {
+    const key = Object.keys(localStorage)
+      .find((name) => name.startsWith('writekit:copy:')
+                      && name.split(':').at(-2) === String(postId));
+    return key ? JSON.parse(localStorage.getItem(key)).fields.source : null;
+  }, id);
+}
+
+test('large post copy is written at intervals', async () => {
+  await withStudio(suite.browser, 'large post local copy', async (context, newPage) => {
+    // Just under WriteKitMaxPostSize (1 MiB by default), in paragraphs.
+    const paragraph = `${'A sentence of a long post. '.repeat(3).trim()}\n\n`;
+    const source = paragraph.repeat(Math.floor((1048576 - 100) / paragraph.length));
+    const created = await api.call('POST', 'posts', { title: 'Large', source });
+    assert.equal(created.status, 201);
+    const id = created.json.id;
+
+    const page = await newPage();
+    await countCopyWrites(page);
+    await page.clock.install();
+    await signIn(page, server.origin);
+    await page.goto(`${server.origin}/studio/posts/${id}`);
+    await page.waitForFunction((length) => document.querySelector('textarea')
+      ?.value.length === length, source.length);
+    const markdown = page.getByLabel('Markdown');
+    await markdown.focus();
+    await markdown.press('Control+End');
+
+    // With the page's clock stopped, no timer runs while the author types.
+    await page.clock.pauseAt(Date.now() + 1000);
+    await page.evaluate(() => { window.copyWrites = 0; });
+    await page.keyboard.type('0123456789');
+    assert.ok(await page.evaluate(() => window.copyWrites) <= 1,
+              'at most one local copy write for ten keys');
+
+    await page.clock.runFor(400);
+    assert.ok((await localCopySource(page, id)).endsWith('0123456789'),
+              'the copy is written once the interval has passed');
+
+    // Leaving the page writes the copy at once.
+    await page.keyboard.type('abc');
+    await page.evaluate(() => window.dispatchEvent(new PageTransitionEvent('pagehide')));
+    assert.ok((await localCopySource(page, id)).endsWith('0123456789abc'),
+              'pagehide writes the copy');
+  });
+});
+
 test('server logged no errors', () => {
   assert.deepEqual(server.errors(), []);
 });

@@ -16,7 +16,9 @@ import {
   adoptPost,
   editorSession,
   enterConflict,
+  flushLocalCopy,
   persistLocalCopy,
+  scheduleLocalCopy,
   setSaveState,
   showMissingPost,
 } from './editor-state.js';
@@ -27,6 +29,7 @@ let loadRetryTimer = null;
 let openedPostId = null;
 
 function resetEditor(postId) {
+  flushLocalCopy();
   cancelScheduledSaves();
   resetPreview();
   clearTimeout(loadRetryTimer);
@@ -135,11 +138,12 @@ export async function saveAsNewPost(deletedPostId, fields) {
 
 /** Stops loading retries when the editor closes; pending saves go on. */
 export function closeEditor() {
+  flushLocalCopy();
   openedPostId = null;
   clearTimeout(loadRetryTimer);
 }
 
-/** Applies one input change: local copy first, then the delayed save. */
+/** Applies one input change: the local copy within a moment, then the delayed save. */
 export function editField(name, value) {
   if ($editor.get().phase !== 'ready') {
     return;
@@ -150,7 +154,7 @@ export function editField(name, value) {
     delete errors[name];
     $fieldErrors.set(errors);
   }
-  persistLocalCopy();
+  scheduleLocalCopy();
   noteChange();
 }
 
