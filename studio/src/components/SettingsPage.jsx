@@ -1,6 +1,7 @@
 import { useStore } from '@nanostores/react';
 import { useEffect, useId, useRef, useState } from 'react';
-import { $settings, loadSettings, parseHostList, saveSettings } from '../stores/settings.js';
+import { setLeaveWarning } from '../stores/router.js';
+import { $settings, loadSettings, parseHostList, saveSettings, settingLabels } from '../stores/settings.js';
 import { TextField } from './TextField.jsx';
 
 function formFromSettings(values) {
@@ -29,6 +30,10 @@ function settingsFromForm(form) {
   };
 }
 
+function sameForm(a, b) {
+  return Object.keys(a).every((name) => a[name] === b[name]);
+}
+
 // Zone names for the Time zone input's suggestions; the server checks the
 // value against its own zone files.
 const timeZones = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
@@ -47,14 +52,25 @@ export function SettingsPage() {
     });
   }, []);
 
+  const unsaved = form !== null && settings.values !== null && !sameForm(form, formFromSettings(settings.values));
+  useEffect(() => {
+    setLeaveWarning(unsaved ? 'Leave the settings page? Your changes to the settings are not saved.' : null);
+  }, [unsaved]);
+  useEffect(() => () => setLeaveWarning(null), []);
+
   // Keyboard and screen reader users land on the field the server named.
   useEffect(() => {
     formRef.current?.querySelector('[aria-invalid="true"]')?.focus();
   }, [settings.fieldErrors]);
 
-  function handleSubmit(event) {
+  async function handleSubmit(event) {
     event.preventDefault();
-    saveSettings(settingsFromForm(form));
+    await saveSettings(settingsFromForm(form));
+    const { saved, values } = $settings.get();
+    if (saved) {
+      // The server's values, such as a trimmed base URL, replace the typed ones.
+      setForm(formFromSettings(values));
+    }
   }
 
   function setValue(name, value) {
@@ -101,9 +117,14 @@ function SettingsFields({ form, errors, setValue }) {
 
   return (
     <>
-      <TextField label="Title" value={form.title} onChange={(value) => setValue('title', value)} error={errors.title} />
       <TextField
-        label="Description"
+        label={settingLabels.title}
+        value={form.title}
+        onChange={(value) => setValue('title', value)}
+        error={errors.title}
+      />
+      <TextField
+        label={settingLabels.description}
         multiline
         rows={3}
         value={form.description}
@@ -111,7 +132,7 @@ function SettingsFields({ form, errors, setValue }) {
         error={errors.description}
       />
       <TextField
-        label="Base URL"
+        label={settingLabels.base_url}
         inputMode="url"
         spellCheck={false}
         value={form.base_url}
@@ -120,7 +141,7 @@ function SettingsFields({ form, errors, setValue }) {
         hint="The blog's public address, with its path, such as https://example.org/blog"
       />
       <TextField
-        label="Posts per page"
+        label={settingLabels.posts_per_page}
         type="number"
         min={1}
         max={100}
@@ -129,7 +150,7 @@ function SettingsFields({ form, errors, setValue }) {
         error={errors.posts_per_page}
       />
       <TextField
-        label="Time zone"
+        label={settingLabels.timezone}
         list={zoneListId}
         spellCheck={false}
         value={form.timezone}
@@ -149,9 +170,14 @@ function SettingsFields({ form, errors, setValue }) {
           checked={form.allow_raw_html}
           onChange={(event) => setValue('allow_raw_html', event.target.checked)}
           aria-invalid={errors.allow_raw_html ? 'true' : undefined}
-          aria-describedby={errors.allow_raw_html ? `${rawHtmlId}-error` : undefined}
+          aria-describedby={`${rawHtmlId}-hint${errors.allow_raw_html ? ` ${rawHtmlId}-error` : ''}`}
         />
-        <label htmlFor={rawHtmlId}>Allow raw HTML</label>
+        <label htmlFor={rawHtmlId}>{settingLabels.allow_raw_html}</label>
+        <p id={`${rawHtmlId}-hint`} className="hint">
+          Lets posts mix HTML into their markdown, such as tables or figures. Scripts, style attributes and event
+          handlers are always removed, and iframes load only from the Iframe hosts below. A change applies to every
+          post, those already saved included.
+        </p>
         {errors.allow_raw_html && (
           <p id={`${rawHtmlId}-error`} className="field-error">
             {errors.allow_raw_html}
@@ -159,7 +185,7 @@ function SettingsFields({ form, errors, setValue }) {
         )}
       </div>
       <TextField
-        label="Iframe hosts"
+        label={settingLabels.iframe_hosts}
         multiline
         rows={3}
         spellCheck={false}

@@ -1,9 +1,25 @@
 import { atom } from 'nanostores';
 import { apiRequest, ApiError, describeError } from '../api.js';
 
-// The blog's settings form. Errors from the server are kept by field name
-// (title, description, base_url, posts_per_page, timezone, allow_raw_html,
-// iframe_hosts), so each shows next to its input.
+// The blog's settings form. Errors from the server are kept by field name,
+// so each shows next to its input, named by the input's label.
+
+/** The label of each setting's input, by its API name. */
+export const settingLabels = {
+  title: 'Title',
+  description: 'Description',
+  base_url: 'Base URL',
+  posts_per_page: 'Posts per page',
+  timezone: 'Time zone',
+  allow_raw_html: 'Allow raw HTML',
+  iframe_hosts: 'Iframe hosts',
+};
+
+/** Rewrites the server's `The field "base_url" must be …` as `Base URL must be …`. */
+function labelledMessage(field, message) {
+  const label = settingLabels[field];
+  return label ? message.replace(`The field "${field}"`, label) : message;
+}
 
 export const $settings = atom({
   values: null,
@@ -35,7 +51,7 @@ export async function saveSettings(values) {
     update({ values: await apiRequest('PUT', 'settings', { body: values }), saving: false, saved: true });
   } catch (error) {
     if (error instanceof ApiError && error.field) {
-      update({ saving: false, fieldErrors: { [error.field]: error.message } });
+      update({ saving: false, fieldErrors: { [error.field]: labelledMessage(error.field, error.message) } });
       return;
     }
     update({ saving: false, saveError: `Settings not saved. ${describeError(error)}` });
