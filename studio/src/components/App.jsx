@@ -19,7 +19,29 @@ export function App() {
   if (session.state === 'signed-out') {
     return <SignInPage notice={session.notice} loadError={session.loadError} />;
   }
-  return <Layout />;
+  if (session.state === 'no-author') {
+    return <NoAuthorPage message={session.loadError} />;
+  }
+  return <Layout signedInByServer={session.signedInByServer} />;
+}
+
+/** Explains that the web server signed in a user who is no author of this blog. */
+function NoAuthorPage({ message }) {
+  useEffect(() => {
+    document.title = 'No author account – Studio';
+  }, []);
+
+  return (
+    <main className="sign-in">
+      <h1>No author account</h1>
+      <p>{message}</p>
+      <p>
+        The web server signs authors in on this blog, and it signed you in under that name. Ask the blog's
+        administrator to add an author with that email (writekit user add), or sign in to the web server as another
+        user.
+      </p>
+    </main>
+  );
 }
 
 const navItems = [
@@ -36,7 +58,7 @@ const pageTitles = {
   'not-found': 'Page not found',
 };
 
-function Layout() {
+function Layout({ signedInByServer }) {
   const route = useStore($route);
 
   useEffect(() => {
@@ -72,7 +94,8 @@ function Layout() {
             ))}
           </ul>
         </nav>
-        <SignOut />
+        {/* The web server's sign-in (WriteKitStudioAuth apache) has no sign-out here. */}
+        {!signedInByServer && <SignOut />}
       </header>
       <main ref={mainRef}>
         <RoutePage route={route} />

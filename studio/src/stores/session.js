@@ -3,11 +3,22 @@ import { apiRequest, ApiError, describeError, onUnauthenticated, setCsrfToken } 
 import { setCopyOwner } from '../local-copies.js';
 
 /**
- * The signed-in author. `state` is 'loading', 'signed-in' or 'signed-out';
- * `limits` contains max_post_size and max_upload_size in bytes when the
- * server sends them; `notice` explains why the author was signed out.
+ * The signed-in author. `state` is 'loading', 'signed-in', 'signed-out' or
+ * 'no-author' (the web server signed in a user who has no author account,
+ * explained by `loadError`). `limits` contains max_post_size and
+ * max_upload_size in bytes when the server sends them. `signedInByServer`
+ * is set when Apache's own authentication signed the author in, so the
+ * studio can neither sign in nor out. `notice` explains why the author was
+ * signed out.
  */
-export const $session = atom({ state: 'loading', user: null, limits: null, notice: '', loadError: '' });
+export const $session = atom({
+  state: 'loading',
+  user: null,
+  limits: null,
+  signedInByServer: false,
+  notice: '',
+  loadError: '',
+});
 
 function applySession(data) {
   setCsrfToken(data.csrf_token);
@@ -16,6 +27,8 @@ function applySession(data) {
     state: 'signed-in',
     user: data.user,
     limits: data.limits ?? null,
+    // Only WriteKitStudioAuth apache sends a session without a CSRF token.
+    signedInByServer: data.csrf_token === null,
     notice: '',
     loadError: '',
   });
@@ -23,7 +36,7 @@ function applySession(data) {
 
 function signedOut(notice = '') {
   setCsrfToken(null);
-  $session.set({ state: 'signed-out', user: null, limits: null, notice, loadError: '' });
+  $session.set({ state: 'signed-out', user: null, limits: null, signedInByServer: false, notice, loadError: '' });
 }
 
 onUnauthenticated(() => {
@@ -39,6 +52,10 @@ export async function loadSession() {
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       signedOut();
+      return;
+    }
+    if (error instanceof ApiError && error.code === 'no_author') {
+      $session.set({ ...$session.get(), state: 'no-author', loadError: describeError(error) });
       return;
     }
     $session.set({ ...$session.get(), state: 'signed-out', loadError: describeError(error) });

@@ -24,10 +24,10 @@ export function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
-// Registers the hooks of a test file: before its tests, set up and start
-// `server`, sign in every API client of `clients` and launch Chromium;
-// after them, close Chromium and remove the server. Returns an object
-// whose `browser` is set once the hooks have run.
+// Registers the hooks of a test file. Before its tests, they set up and
+// start `server`, sign in every API client of `clients` and launch
+// Chromium. After them, they close Chromium and remove the server.
+// Returns an object whose `browser` is set once the hooks have run.
 export function useServer(server, clients = []) {
   const suite = { browser: null };
   before(async () => {
@@ -60,14 +60,16 @@ function recordConsole(page, log, label) {
               `${request.url()}: ${request.failure()?.errorText}\n`));
 }
 
-// Runs body(context, newPage) in a fresh browser context.  On failure it
-// saves a screenshot of every page of the context next to the test's
-// log in t/browser/logs, then fails the test.
-export async function withStudio(browser, name, body) {
+// Runs body(context, newPage) in a fresh browser context, made with
+// playwright's `contextOptions` (such as httpCredentials) if given.  On
+// failure it saves a screenshot of every page of the context next to the
+// test's log in t/browser/logs, then fails the test.
+export async function withStudio(browser, name, body, contextOptions = {}) {
   const base = path.join(logDir, fileName(name));
   const log = fs.createWriteStream(`${base}.log`);
   const context = await browser.newContext({ viewport: { width: 1280,
-                                                          height: 800 } });
+                                                          height: 800 },
+                                             ...contextOptions });
   const pages = [];
   const newPage = async () => {
     const page = await context.newPage();
