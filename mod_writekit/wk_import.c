@@ -17,6 +17,7 @@
 #include <apr_lib.h>
 #include <apr_random.h>
 
+#include "wk_archive.h"
 #include "wk_auth.h"
 #include "wk_frontmatter.h"
 #include "wk_import_run.h"
@@ -73,6 +74,7 @@ void wk_import_options_default(wk_import_options_t *options)
     wk_render_limits_default(&options->limits);
     options->media_prefix = WK_IMPORT_DEFAULT_MEDIA_PREFIX;
     options->max_media_bytes = WK_IMPORT_DEFAULT_MAX_MEDIA;
+    options->max_archive_bytes = WK_ZIP_DEFAULT_MAX_BYTES;
 }
 
 static void import_report(import_run_t *run, const char *path,
@@ -742,6 +744,8 @@ apr_status_t wk_import_dir(wk_import_counts_t *counts, wk_db_t *db,
     run.root = apr_pstrmemdup(pool, root, root_len);
     rv = apr_filepath_merge((char **)&run.key_root, NULL, run.root,
                             APR_FILEPATH_TRUENAME, pool);
+    if (options->key_root != NULL)
+        run.key_root = options->key_root;
     if (rv != APR_SUCCESS) {
         *error = apr_psprintf(pool, "%s: cannot resolve the folder's path",
                               run.root);

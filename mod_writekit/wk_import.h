@@ -50,6 +50,10 @@ typedef struct wk_import_options {
                                     none */
     int private_as_drafts;       /* import private, password-protected and
                                     trashed items as drafts, not skip them */
+    apr_uint64_t max_archive_bytes; /* what a zip may unpack to in all */
+    const char *key_root;        /* import keys of a folder's posts start
+                                    with this, not the folder's absolute
+                                    path; set for a folder in a zip */
     wk_import_report_fn *report; /* may be NULL */
     void *baton;                 /* passed to report */
 } wk_import_options_t;

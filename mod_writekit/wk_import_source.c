@@ -10,6 +10,7 @@
 #include <apr_hash.h>
 #include <apr_lib.h>
 
+#include "wk_archive.h"
 #include "wk_auth.h"
 #include "wk_import_run.h"
 #include "wk_media.h"
@@ -318,6 +319,134 @@ apr_status_t wk_import_detect(wk_import_source_t *source, const char *path,
     return WK_EINVAL;
 }
 
+static apr_status_t import_dispatch(wk_import_run_t *run,
+                                    wk_import_source_t source,
+                                    const char *path, char **error);
+
+/* Returns whether a name is hidden or the resource folder macOS adds to
+ * the zips it makes. */
+static int name_ignored(const char *name)
+{
+    return name[0] == '.' || strcmp(name, "__MACOSX") == 0;
+}
+
+/* Returns the folder a zip's content starts in: below any chain of single
+ * folders that the zip wraps it in. */
+static const char *content_root(const char *dir, apr_pool_t *pool)
+{
+    int depth;
+
+    for (depth = 0; depth < 16; depth++) {
+        const char *only = NULL;
+        apr_dir_t *handle;
+        apr_finfo_t info;
+        int count = 0;
+
+        if (apr_dir_open(&handle, dir, pool) != APR_SUCCESS)
+            return dir;
+        while (apr_dir_read(&info, APR_FINFO_NAME | APR_FINFO_TYPE, handle)
+               == APR_SUCCESS) {
+            if (name_ignored(info.name))
+                continue;
+            count++;
+            only = info.filetype == APR_DIR
+                   ? apr_pstrcat(pool, dir, "/", info.name, NULL) : NULL;
+        }
+        apr_dir_close(handle);
+        if (count != 1 || only == NULL)
+            return dir;
+        dir = only;
+    }
+    return dir;
+}
+
+/* Finds the one WordPress or Ghost export at the top of dir.  Markdown
+ * files are posts, not exports, even when they start with '<'.  Returns
+ * NULL when there is none, and an error when there are several. */
+static apr_status_t export_find(const char **found,
+                                wk_import_source_t *source, const char *dir,
+                                const char *zip, char **error,
+                                apr_pool_t *pool)
+{
+    apr_dir_t *handle;
+    apr_finfo_t info;
+    apr_status_t rv;
+
+    *found = NULL;
+    rv = apr_dir_open(&handle, dir, pool);
+    if (rv != APR_SUCCESS) {
+        *error = apr_psprintf(pool, "%s: cannot read the unpacked zip", zip);
+        return rv;
+    }
+    while (apr_dir_read(&info, APR_FINFO_NAME | APR_FINFO_TYPE, handle)
+           == APR_SUCCESS) {
+        const char *path = apr_pstrcat(pool, dir, "/", info.name, NULL);
+        const char *dot = strrchr(info.name, '.');
+        wk_import_source_t kind;
+        char *ignored;
+
+        if (info.filetype != APR_REG || name_ignored(info.name)
+            || (dot && (strcasecmp(dot, ".md") == 0
+                        || strcasecmp(dot, ".markdown") == 0))
+            || wk_import_detect(&kind, path, &ignored, pool) != APR_SUCCESS
+            || (kind != WK_SOURCE_WXR && kind != WK_SOURCE_GHOST))
+            continue;
+        if (*found != NULL) {
+            apr_dir_close(handle);
+            *error = apr_psprintf(pool, "%s: the zip holds several exports "
+                                  "(%s and %s); import them one at a time",
+                                  zip, strrchr(*found, '/') + 1, info.name);
+            return WK_EINVAL;
+        }
+        *found = path;
+        *source = kind;
+    }
+    apr_dir_close(handle);
+    return APR_SUCCESS;
+}
+
+/*
+ * Imports a zip: the export at its top, with the zip's other files as its
+ * media folder unless --media names one, or else the folder of posts it
+ * holds.  Posts of a folder are keyed by the zip's path, so importing the
+ * same zip again finds them although it unpacks elsewhere each time.
+ */
+static apr_status_t zip_import(wk_import_run_t *run, const char *path,
+                               char **error)
+{
+    wk_import_options_t *options = apr_pmemdup(run->pool, run->options,
+                                               sizeof(*options));
+    wk_import_source_t kind = WK_SOURCE_FOLDER;
+    const char *dir, *export, *absolute;
+    apr_status_t rv;
+
+    rv = wk_zip_extract(&dir, path, run->options->max_archive_bytes,
+                        WK_ZIP_DEFAULT_MAX_ENTRIES, error, run->pool);
+    if (rv != APR_SUCCESS)
+        return rv;
+    dir = content_root(dir, run->pool);
+    rv = export_find(&export, &kind, dir, path, error, run->pool);
+    if (rv != APR_SUCCESS)
+        return rv;
+
+    run->options = options;
+    if (export != NULL) {
+        if (options->media_source == NULL)
+            options->media_source = dir;
+        rv = import_dispatch(run, kind, export, error);
+        /* Name the zip, not the folder it was unpacked in. */
+        if (rv != APR_SUCCESS && strncmp(*error, dir, strlen(dir)) == 0)
+            *error = apr_pstrcat(run->pool, path, ": ",
+                                 *error + strlen(dir) + 1, NULL);
+        return rv;
+    }
+    if (apr_filepath_merge((char **)&absolute, NULL, path,
+                           APR_FILEPATH_TRUENAME, run->pool) != APR_SUCCESS)
+        absolute = path;
+    options->key_root = apr_pstrcat(run->pool, "zip:", absolute, NULL);
+    return import_dispatch(run, WK_SOURCE_FOLDER, dir, error);
+}
+
 /* Runs the importer for source; an error stops the run. */
 static apr_status_t import_dispatch(wk_import_run_t *run,
                                     wk_import_source_t source,
@@ -336,12 +465,42 @@ static apr_status_t import_dispatch(wk_import_run_t *run,
         return wk_import_wxr(run, path, error);
     case WK_SOURCE_GHOST:
         return wk_import_ghost(run, path, error);
-    default:
-        /* TODO: zip files are not read yet. */
-        *error = apr_psprintf(run->pool, "%s: this kind of export cannot be "
-                              "imported yet", path);
-        return APR_ENOTIMPL;
+    case WK_SOURCE_ZIP:
+        return zip_import(run, path, error);
     }
+    return APR_EGENERAL;
+}
+
+/* Unpacks the media folder the options name when it is a zip. */
+static apr_status_t media_zip_open(wk_import_run_t *run, char **error)
+{
+    wk_import_options_t *options;
+    wk_import_source_t kind;
+    const char *dir;
+    apr_status_t rv;
+
+    if (run->options->media_source == NULL)
+        return APR_SUCCESS;
+    rv = wk_import_detect(&kind, run->options->media_source, error,
+                          run->pool);
+    if (rv != APR_SUCCESS || kind == WK_SOURCE_FOLDER)
+        return rv;
+    if (kind != WK_SOURCE_ZIP) {
+        *error = apr_psprintf(run->pool, "%s: --media must be a folder or "
+                              "a zip", run->options->media_source);
+        return WK_EINVAL;
+    }
+    rv = wk_zip_extract(&dir, run->options->media_source,
+                        run->options->max_archive_bytes,
+                        WK_ZIP_DEFAULT_MAX_ENTRIES, error, run->pool);
+    if (rv != APR_SUCCESS)
+        return rv;
+    /* No descent into single folders here: the media layouts already
+     * find an uploads/ or content/images/ folder at the top. */
+    options = apr_pmemdup(run->pool, run->options, sizeof(*options));
+    options->media_source = dir;
+    run->options = options;
+    return APR_SUCCESS;
 }
 
 apr_status_t wk_import(wk_import_counts_t *counts, wk_db_t *db,
@@ -376,6 +535,9 @@ apr_status_t wk_import(wk_import_counts_t *counts, wk_db_t *db,
     run.media = apr_hash_make(pool);
     run.pool = pool;
 
+    rv = media_zip_open(&run, error);
+    if (rv != APR_SUCCESS)
+        return rv;
     rv = wk_db_begin(db, error, pool);
     if (rv != APR_SUCCESS)
         return rv;

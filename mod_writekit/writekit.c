@@ -46,19 +46,23 @@ static const char usage_text[] =
     "  user add FILE EMAIL\n"
     "      Add an author who signs in with EMAIL.  The password is read\n"
     "      from one line of standard input and must have 8 to 72 bytes.\n"
-    "  import FILE SOURCE [--media DIR] [--private skip|draft]\n"
+    "  import FILE SOURCE [--media DIR|ZIP] [--private skip|draft]\n"
     "         [--max-post-size BYTES] [--media-prefix PREFIX]\n"
+    "         [--max-archive-size BYTES]\n"
     "      Import SOURCE, told by its content: a folder of markdown posts\n"
-    "      (*.md) and images, a WordPress export (WXR) or a Ghost export\n"
-    "      (JSON).  Everything goes in one transaction, and what was\n"
-    "      imported before is updated.  --media is the folder with the\n"
-    "      export's images, such as a copy of wp-content/uploads or of\n"
-    "      Ghost's content/images.  --private draft imports private,\n"
-    "      members-only, email-only, password-protected and trashed items\n"
-    "      as drafts (default: skip them).  --max-post-size limits a post's source,\n"
-    "      in bytes (default 1048576); --media-prefix is the URL path\n"
-    "      images are linked with (default ../media/, relative to a post's\n"
-    "      page, so it works wherever the blog is mounted).\n"
+    "      (*.md) and images, a WordPress export (WXR), a Ghost export\n"
+    "      (JSON), or a zip of one of these.  Everything goes in one\n"
+    "      transaction, and what was imported before is updated.  --media\n"
+    "      is the folder or zip with the export's images, such as a copy\n"
+    "      of wp-content/uploads or of Ghost's content/images; an export\n"
+    "      in a zip finds them in the zip.  --max-archive-size limits what\n"
+    "      a zip may unpack to, in bytes (default 2147483648).  --private\n"
+    "      draft imports private, members-only, email-only,\n"
+    "      password-protected and trashed items as drafts (default: skip\n"
+    "      them).  --max-post-size limits a post's source, in bytes\n"
+    "      (default 1048576); --media-prefix is the URL path images are\n"
+    "      linked with (default ../media/, relative to a post's page, so\n"
+    "      it works wherever the blog is mounted).\n"
     "\n"
     "exit status: 0 success, 1 failure or some files skipped for an error,\n"
     "2 usage error.\n";
@@ -521,7 +525,8 @@ static int command_import(int argc, const char *const *argv,
                           apr_pool_t *pool)
 {
     static const char *const allowed[] = {
-        "--max-post-size", "--media-prefix", "--media", "--private", NULL
+        "--max-post-size", "--media-prefix", "--media", "--private",
+        "--max-archive-size", NULL
     };
     wk_import_options_t options;
     wk_import_counts_t counts;
@@ -554,6 +559,16 @@ static int command_import(int argc, const char *const *argv,
             return usage_error("--media-prefix must start with '/' or "
                                "'../'");
         options.media_prefix = value;
+    }
+    value = apr_table_get(args.options, "--max-archive-size");
+    if (value != NULL) {
+        apr_size_t bytes;
+
+        if (bytes_parse(&bytes, value) != 0)
+            return usage_error(apr_psprintf(pool, "--max-archive-size takes "
+                                            "a positive number of bytes, "
+                                            "not '%s'", value));
+        options.max_archive_bytes = bytes;
     }
     options.media_source = apr_table_get(args.options, "--media");
     value = apr_table_get(args.options, "--private");
