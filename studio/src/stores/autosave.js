@@ -57,8 +57,9 @@ export function cancelScheduledSaves() {
 /** Records a change in the inputs and saves after the pause. */
 export function noteChange() {
   const { state } = $saveState.get();
-  if (state === 'conflict') {
-    // The local copy keeps the change; the author's choice saves it.
+  if (state === 'conflict' || state === 'waiting') {
+    // The local copy keeps the change. The author's choice in a conflict,
+    // or the retry the server asked for, saves it.
     return;
   }
   if (state !== 'offline') {
@@ -175,8 +176,14 @@ function handleSaveError(error) {
     return;
   }
   if (error.status >= 500) {
+    // The server's message, such as "the administrator has been told",
+    // is for the blog's owner; the author learns the text is safe.
     const seconds = error.retryAfterSeconds ?? serverErrorRetryMs / 1000;
-    setSaveState('error', `${error.message} Retrying in ${seconds} s.`);
+    const reason =
+      error.status === 503
+        ? 'the blog cannot store them right now.'
+        : `the server failed to store them (HTTP status ${error.status}).`;
+    setSaveState('waiting', reason, Date.now() + seconds * 1000);
     retrySaveIn(seconds * 1000);
     return;
   }

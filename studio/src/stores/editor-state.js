@@ -21,9 +21,10 @@ export const $fields = atom(null);
 
 /**
  * Save indicator: `state` is 'saved', 'dirty', 'saving', 'offline',
- * 'conflict' or 'error'; `message` explains an error.
+ * 'waiting' (the server failed, a retry is due at `retryAt`, a time in
+ * ms), 'conflict' or 'error'. `message` explains an error or a wait.
  */
-export const $saveState = atom({ state: 'saved', message: '' });
+export const $saveState = atom({ state: 'saved', message: '', retryAt: null });
 
 /** Server errors by API field name, shown next to the input. */
 export const $fieldErrors = atom({});
@@ -55,8 +56,8 @@ function setBase(post, fields) {
   editorSession.baseDigests = fieldDigests(fields);
 }
 
-export function setSaveState(state, message = '') {
-  $saveState.set({ state, message });
+export function setSaveState(state, message = '', retryAt = null) {
+  $saveState.set({ state, message, retryAt });
 }
 
 /** Returns whether the inputs contain changes the server has not acknowledged. */

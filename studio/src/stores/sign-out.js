@@ -18,6 +18,8 @@ function unsavedReason({ state, message }) {
   switch (state) {
     case 'offline':
       return 'The server could not be reached.';
+    case 'waiting':
+      return toSentence(message);
     case 'conflict':
       return 'Someone else saved this post meanwhile, and you have not chosen which version to keep.';
     case 'error':
