@@ -104,7 +104,6 @@ int wk_api_preview(wk_api_request_t *req)
 #define ZONEINFO_DIR       "/usr/share/zoneinfo"
 #define MAX_TITLE_BYTES    500
 #define MAX_DESCRIPTION    2000
-#define MAX_URL_BYTES      2000
 #define MAX_IFRAME_HOSTS   32
 
 /* The settings as a JSON object; iframe_hosts becomes an array. */
@@ -164,32 +163,6 @@ static const char *timezone_clean(const char *name, apr_pool_t *pool)
     rv = apr_file_read_full(file, magic, sizeof(magic), &got);
     apr_file_close(file);
     return rv == APR_SUCCESS && memcmp(magic, "TZif", 4) == 0 ? name : NULL;
-}
-
-/* Returns the URL without trailing slashes, or NULL when it is not an
- * http or https URL with a host and nothing but a path after it.  Space,
- * controls and the characters RFC 3986 never allows unencoded make it
- * invalid too. */
-static const char *base_url_clean(const char *url, apr_pool_t *pool)
-{
-    apr_size_t len = strlen(url), i;
-    apr_uri_t uri;
-
-    if (len > MAX_URL_BYTES)
-        return NULL;
-    for (i = 0; i < len; i++)
-        if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7F
-            || strchr("\"<>\\^`{|}", url[i]) != NULL)
-            return NULL;
-    if (apr_uri_parse(pool, url, &uri) != APR_SUCCESS || uri.scheme == NULL
-        || (strcmp(uri.scheme, "http") != 0
-            && strcmp(uri.scheme, "https") != 0)
-        || uri.hostname == NULL || *uri.hostname == '\0'
-        || uri.user != NULL || uri.query != NULL || uri.fragment != NULL)
-        return NULL;
-    while (len > 0 && url[len - 1] == '/')
-        len--;
-    return apr_pstrmemdup(pool, url, len);
 }
 
 /* The host names of iframe_hosts joined by spaces, or NULL when one is
@@ -320,7 +293,7 @@ static int settings_validate(wk_api_request_t *req, struct json_object *body,
            && text_field(req, body, "title", MAX_TITLE_BYTES, 0, changes)
            && text_field(req, body, "description", MAX_DESCRIPTION, 1,
                          changes)
-           && checked_field(req, body, "base_url", base_url_clean,
+           && checked_field(req, body, "base_url", wk_base_url_clean,
                             "an http or https URL with a host, such as "
                             "https://blog.example.com", changes)
            && per_page_field(req, body, changes)

@@ -12,6 +12,8 @@
 #include <apr_file_info.h>
 #include <apr_hash.h>
 #include <apr_lib.h>
+#include <apr_strings.h>
+#include <apr_uri.h>
 
 #include "wk_store.h"
 
@@ -641,6 +643,31 @@ static int settings_int(const char *value, int fallback, int min, int max)
     if (*end != '\0' || n < min || n > max)
         return fallback;
     return (int)n;
+}
+
+/* Longer base URLs are surely a mistake, and every page repeats it. */
+#define BASE_URL_MAX_BYTES 2000
+
+const char *wk_base_url_clean(const char *url, apr_pool_t *pool)
+{
+    apr_size_t len = strlen(url), i;
+    apr_uri_t uri;
+
+    if (len > BASE_URL_MAX_BYTES)
+        return NULL;
+    for (i = 0; i < len; i++)
+        if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7F
+            || strchr("\"<>\\^`{|}", url[i]) != NULL)
+            return NULL;
+    if (apr_uri_parse(pool, url, &uri) != APR_SUCCESS || uri.scheme == NULL
+        || (strcmp(uri.scheme, "http") != 0
+            && strcmp(uri.scheme, "https") != 0)
+        || uri.hostname == NULL || *uri.hostname == '\0'
+        || uri.user != NULL || uri.query != NULL || uri.fragment != NULL)
+        return NULL;
+    while (len > 0 && url[len - 1] == '/')
+        len--;
+    return apr_pstrmemdup(pool, url, len);
 }
 
 apr_status_t wk_settings_load(wk_settings_t *settings, wk_db_t *db,

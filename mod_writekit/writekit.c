@@ -170,26 +170,6 @@ static const char *arg_at(const cli_args_t *args, int i)
 /* init                                                                    */
 /* ---------------------------------------------------------------------- */
 
-/* Returns the base URL without trailing slashes, or NULL when it is not
- * an http or https URL with a host. */
-static const char *base_url_normalize(const char *url, apr_pool_t *pool)
-{
-    apr_size_t len = strlen(url);
-    const char *host;
-
-    if (strncmp(url, "https://", 8) == 0)
-        host = url + 8;
-    else if (strncmp(url, "http://", 7) == 0)
-        host = url + 7;
-    else
-        return NULL;
-    if (*host == '\0' || *host == '/' || strpbrk(url, " \t\r\n") != NULL)
-        return NULL;
-    while (len > 0 && url[len - 1] == '/')
-        len--;
-    return apr_pstrmemdup(pool, url, len);
-}
-
 /* Returns nonzero when the tenant file already has a title setting. */
 static int settings_exist(wk_db_t *db)
 {
@@ -256,10 +236,11 @@ static int command_init(int argc, const char *const *argv, apr_pool_t *pool)
         return usage_error("'init' needs --title TITLE");
     if (base_url == NULL)
         return usage_error("'init' needs --base-url URL");
-    base_url = base_url_normalize(base_url, pool);
+    base_url = wk_base_url_clean(base_url, pool);
     if (base_url == NULL)
         return usage_error("--base-url must be an http:// or https:// URL "
-                           "with a host");
+                           "with a host and nothing after its path, such "
+                           "as https://blog.example.com");
 
     existed = apr_stat(&info, path, APR_FINFO_TYPE, pool) == APR_SUCCESS;
     if (tenant_open(&db, path, WK_DB_CREATE | WK_DB_MIGRATE, pool)

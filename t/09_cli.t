@@ -33,6 +33,15 @@ like($err, qr{notes\.txt: .*not a database}, 'and says it is not a database');
                              'ftp://x.test');
 is($rc, 2, 'init with a non-HTTP base URL is a usage error');
 like($err, qr/--base-url/, 'and names the option');
+# The same rules as the studio's settings: a host, nothing after the
+# path, and no character a URL never carries unencoded.
+for my $url ('https://x.test/"><b>', 'https://x.test/?q=1',
+             'https://user@x.test', 'https://x.test/a{b}', 'https://') {
+    ($rc, $out, $err) = writekit('init', "$dir/bad-url.db", '--title', 'x',
+                                 '--base-url', $url);
+    is($rc, 2, "init with base URL $url is a usage error");
+    ok(!-e "$dir/bad-url.db", "init with base URL $url creates no file");
+}
 ($rc) = writekit('frobnicate', $db);
 is($rc, 2, 'unknown command is a usage error');
 
