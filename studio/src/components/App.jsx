@@ -22,7 +22,7 @@ export function App() {
   if (session.state === 'no-author') {
     return <NoAuthorPage message={session.loadError} />;
   }
-  return <Layout signedInByServer={session.signedInByServer} />;
+  return <Layout signedInByServer={session.signedInByServer} justSignedIn={session.justSignedIn} />;
 }
 
 /** Explains that the web server signed in a user who is no author of this blog. */
@@ -58,7 +58,7 @@ const pageTitles = {
   'not-found': 'Page not found',
 };
 
-function Layout({ signedInByServer }) {
+function Layout({ signedInByServer, justSignedIn }) {
   const route = useStore($route);
 
   useEffect(() => {
@@ -68,12 +68,15 @@ function Layout({ signedInByServer }) {
   const mainRef = useRef(null);
   const firstRender = useRef(true);
 
-  // After moving to another page, focus its heading, as a page load would
-  // put screen reader users at the top.
+  // After moving to another page or signing in, focus the page's heading,
+  // as a page load would put screen reader users at the top. A page loaded
+  // with a session from before starts at the top already.
   useEffect(() => {
     if (firstRender.current) {
       firstRender.current = false;
-      return;
+      if (!justSignedIn) {
+        return;
+      }
     }
     mainRef.current?.querySelector('h1')?.focus();
     window.scrollTo(0, 0);

@@ -1,8 +1,17 @@
 import { useStore } from '@nanostores/react';
 import { useEffect, useRef, useState } from 'react';
 import { describeError } from '../api.js';
-import { navigate } from '../stores/router.js';
-import { $deleteError, $postFilter, $postList, createPost, deletePost, loadPosts, setPostFilter } from '../stores/posts.js';
+import { $routeSearch, navigate } from '../stores/router.js';
+import {
+  $deleteError,
+  $postFilter,
+  $postList,
+  createPost,
+  deletePost,
+  filterFromSearch,
+  setPostFilter,
+  showPostsFromSearch,
+} from '../stores/posts.js';
 import { ConfirmDialog } from './Dialog.jsx';
 import { Link } from './Link.jsx';
 import { Pagination } from './Pagination.jsx';
@@ -27,10 +36,23 @@ export function PostsPage() {
   const headingRef = useRef(null);
   const creatingRef = useRef(false);
 
+  const search = useStore($routeSearch);
+
   useEffect(() => {
     $deleteError.set('');
-    loadPosts();
   }, []);
+
+  // The URL sets the status and page when the page opens and on Back and
+  // Forward. A filter that setPostFilter put in the URL is loading already.
+  const opened = useRef(false);
+  useEffect(() => {
+    const { status, page } = $postFilter.get();
+    const requested = filterFromSearch(search);
+    if (!opened.current || requested.status !== status || requested.page !== page) {
+      showPostsFromSearch(search);
+    }
+    opened.current = true;
+  }, [search]);
 
   // One draft per click burst: the second click of a double click and
   // clicks while the draft is being created are ignored.

@@ -2,10 +2,14 @@ import { atom } from 'nanostores';
 import { apiRequest, ApiError, describeError } from '../api.js';
 import { removeAllLocalCopies } from '../local-copies.js';
 import { writesSettled } from './autosave.js';
+import { navigate } from './router.js';
 
-// The posts list: filter, search, pages, and optimistic deletes.
+// The posts list: filter, search, pages, and optimistic deletes. The
+// status and the page live in the URL's query string, such as
+// ?status=draft&page=2, so a reload and Back keep them.
 
 const perPage = 20;
+const statuses = ['draft', 'scheduled', 'published'];
 
 /** `status` is '' (all), 'draft', 'scheduled' or 'published'; `q` searches titles. */
 export const $postFilter = atom({ status: '', q: '', page: 1 });
@@ -61,10 +65,41 @@ export async function loadPosts() {
   }
 }
 
-/** Changes the filter and reloads; a new status or search goes back to page 1. */
+/** Reads the status and page of the list from a query string, ignoring invalid values. */
+export function filterFromSearch(search) {
+  const query = new URLSearchParams(search);
+  const status = statuses.includes(query.get('status')) ? query.get('status') : '';
+  const page = /^[1-9]\d{0,8}$/.test(query.get('page') ?? '') ? Number(query.get('page')) : 1;
+  return { status, page };
+}
+
+function searchFromFilter({ status, page }) {
+  const query = new URLSearchParams();
+  if (status) {
+    query.set('status', status);
+  }
+  if (page > 1) {
+    query.set('page', String(page));
+  }
+  const text = query.toString();
+  return text ? `?${text}` : '';
+}
+
+/** Shows the list for the status and page of a query string, keeping the search. */
+export function showPostsFromSearch(search) {
+  $postFilter.set({ ...$postFilter.get(), ...filterFromSearch(search) });
+  return loadPosts();
+}
+
+/**
+ * Changes the filter and reloads; a new status or search goes back to
+ * page 1. A new status or page is a new entry in the browser's history.
+ */
 export function setPostFilter(changes) {
   const page = 'page' in changes ? changes.page : 1;
-  $postFilter.set({ ...$postFilter.get(), ...changes, page });
+  const filter = { ...$postFilter.get(), ...changes, page };
+  $postFilter.set(filter);
+  navigate('', { search: searchFromFilter(filter), replace: 'q' in changes });
   return loadPosts();
 }
 

@@ -2,7 +2,8 @@ import { atom, computed } from 'nanostores';
 import { mountPath } from '../paths.js';
 
 // Routes are history-API paths under the mount point: '' (posts),
-// 'posts/ID' (editor), 'media' and 'settings'.
+// 'posts/ID' (editor), 'media' and 'settings'. A page may keep its state
+// in the query string, such as the post list's status and page.
 
 function currentRoutePath() {
   const path = window.location.pathname;
@@ -28,11 +29,14 @@ function parseRoute(path) {
 
 export const $routePath = atom(currentRoutePath());
 
+/** The query string of the current URL, such as '?status=draft', or ''. */
+export const $routeSearch = atom(window.location.search);
+
 export const $route = computed($routePath, parseRoute);
 
-/** Returns the URL of a route path such as 'posts/3'. */
-export function routeUrl(path) {
-  return mountPath + path;
+/** Returns the URL of a route path such as 'posts/3', with an optional query string. */
+export function routeUrl(path, search = '') {
+  return mountPath + path + search;
 }
 
 let leaveWarning = null;
@@ -52,18 +56,24 @@ function mayLeave() {
   return leaveWarning === null || window.confirm(leaveWarning);
 }
 
-/** Moves to a route path without reloading the page, unless the author chooses to stay. */
-export function navigate(path, { replace = false } = {}) {
+/**
+ * Moves to a route path, with the query string `search` ('' for none),
+ * without reloading the page, unless the author chooses to stay. A move to
+ * the URL shown now, or with `replace`, adds no history entry.
+ */
+export function navigate(path, { search = '', replace = false } = {}) {
   if (path !== $routePath.get() && !mayLeave()) {
     return;
   }
   leaveWarning = null;
-  if (replace || path === $routePath.get()) {
-    window.history.replaceState(null, '', routeUrl(path));
+  const sameUrl = path === $routePath.get() && search === $routeSearch.get();
+  if (replace || sameUrl) {
+    window.history.replaceState(null, '', routeUrl(path, search));
   } else {
-    window.history.pushState(null, '', routeUrl(path));
+    window.history.pushState(null, '', routeUrl(path, search));
   }
   $routePath.set(path);
+  $routeSearch.set(search);
 }
 
 window.addEventListener('popstate', () => {
@@ -71,11 +81,14 @@ window.addEventListener('popstate', () => {
   if (path !== $routePath.get() && !mayLeave()) {
     // The browser has moved in its history already, so the page's own
     // URL goes back on top.
-    window.history.pushState(null, '', routeUrl($routePath.get()));
+    window.history.pushState(null, '', routeUrl($routePath.get(), $routeSearch.get()));
     return;
   }
-  leaveWarning = null;
+  if (path !== $routePath.get()) {
+    leaveWarning = null;
+  }
   $routePath.set(path);
+  $routeSearch.set(window.location.search);
 });
 
 window.addEventListener('beforeunload', (event) => {

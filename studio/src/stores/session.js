@@ -8,19 +8,21 @@ import { setCopyOwner } from '../local-copies.js';
  * explained by `loadError`). `limits` contains max_post_size and
  * max_upload_size in bytes when the server sends them. `signedInByServer`
  * is set when Apache's own authentication signed the author in, so the
- * studio can neither sign in nor out. `notice` explains why the author was
- * signed out.
+ * studio can neither sign in nor out. `justSignedIn` is set when the
+ * author signed in on this page, not by a session cookie from before.
+ * `notice` explains why the author was signed out.
  */
 export const $session = atom({
   state: 'loading',
   user: null,
   limits: null,
   signedInByServer: false,
+  justSignedIn: false,
   notice: '',
   loadError: '',
 });
 
-function applySession(data) {
+function applySession(data, justSignedIn = false) {
   setCsrfToken(data.csrf_token);
   setCopyOwner(data.user.id);
   $session.set({
@@ -29,6 +31,7 @@ function applySession(data) {
     limits: data.limits ?? null,
     // Only WriteKitStudioAuth apache sends a session without a CSRF token.
     signedInByServer: data.csrf_token === null,
+    justSignedIn,
     notice: '',
     loadError: '',
   });
@@ -36,7 +39,15 @@ function applySession(data) {
 
 function signedOut(notice = '') {
   setCsrfToken(null);
-  $session.set({ state: 'signed-out', user: null, limits: null, signedInByServer: false, notice, loadError: '' });
+  $session.set({
+    state: 'signed-out',
+    user: null,
+    limits: null,
+    signedInByServer: false,
+    justSignedIn: false,
+    notice,
+    loadError: '',
+  });
 }
 
 onUnauthenticated(() => {
@@ -73,7 +84,7 @@ function minutesText(seconds) {
 /** Signs in and returns null, or returns the error message to show. */
 export async function signIn(email, password) {
   try {
-    applySession(await apiRequest('POST', 'session', { body: { email, password } }));
+    applySession(await apiRequest('POST', 'session', { body: { email, password } }), true);
     return null;
   } catch (error) {
     if (error instanceof ApiError && error.code === 'invalid_credentials') {
