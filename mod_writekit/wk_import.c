@@ -19,9 +19,11 @@
 
 #include "wk_archive.h"
 #include "wk_auth.h"
+#include "wk_export.h"
 #include "wk_frontmatter.h"
 #include "wk_import_run.h"
 #include "wk_media.h"
+#include "wk_sanitize.h"
 
 /* Room for front matter on top of the markdown size limit. */
 #define IMPORT_FRONT_MATTER_MAX (64 * 1024)
@@ -48,7 +50,10 @@ typedef struct import_run {
     const wk_import_options_t *options;
     wk_import_counts_t *counts;
     apr_array_header_t *files;  /* of import_file_t */
-    apr_hash_t *media;          /* stored media paths, on the run's pool */
+    apr_hash_t *media;          /* path of an image below the root ->
+                                   its stored media path */
+    const char *media_root;     /* "media/" in a writekit export, whose
+                                   images are stored without it, else "" */
     apr_status_t failure;       /* a failed write, which stops the run */
     const char *failure_error;
     apr_pool_t *pool;
@@ -226,6 +231,9 @@ static void media_import(import_run_t *run, const import_file_t *file,
 
     memset(&media, 0, sizeof(media));
     media.path = file->path;
+    if (*run->media_root != '\0'
+        && strncmp(file->path, run->media_root, strlen(run->media_root)) == 0)
+        media.path = file->path + strlen(run->media_root);
     media.data = data;
     media.size = size;
     /* The type comes from the bytes, as for uploads, so a script named
@@ -244,7 +252,7 @@ static void media_import(import_run_t *run, const import_file_t *file,
         return;
     }
     apr_hash_set(run->media, apr_pstrdup(run->pool, file->path),
-                 APR_HASH_KEY_STRING, "");
+                 APR_HASH_KEY_STRING, apr_pstrdup(run->pool, media.path));
     import_report(run, file->path, WK_IMPORT_STORED, "stored");
 }
 
@@ -302,11 +310,14 @@ static const char *url_to_media(void *baton, const char *url, int is_image,
     const rewrite_context_t *context = baton;
     apr_size_t path_len = strcspn(url, "?#");
     const char *path = url_resolve(context->post_dir, url, path_len, pool);
+    const char *stored = path ? apr_hash_get(context->media, path,
+                                             APR_HASH_KEY_STRING)
+                              : NULL;
 
-    if (path == NULL || apr_hash_get(context->media, path,
-                                     APR_HASH_KEY_STRING) == NULL)
+    if (stored == NULL)
         return NULL;
-    return apr_pstrcat(pool, wk_import_media_url(context->prefix, path, pool),
+    return apr_pstrcat(pool, wk_import_media_url(context->prefix, stored,
+                                                 pool),
                        url + path_len, NULL);
 }
 
@@ -544,6 +555,15 @@ static apr_array_header_t *fields_aliases(struct json_object *meta,
     return aliases;
 }
 
+/* Returns whether the front matter's key has the text value. */
+static int meta_is(struct json_object *meta, const char *key,
+                   const char *value)
+{
+    const char *text = meta_text(meta_get(meta, key));
+
+    return text != NULL && strcmp(text, value) == 0;
+}
+
 /* Fills fields from the front matter and the file's path. */
 static apr_status_t fields_read(post_fields_t *fields,
                                 struct json_object *meta, const char *path,
@@ -584,7 +604,15 @@ static apr_status_t fields_read(post_fields_t *fields,
     in->tags = fields_tags(meta, pool);
     in->aliases = fields_aliases(meta, pool);
     in->import_key = path;
-    in->source_format = "markdown";
+    in->excerpt = meta_text(meta_get(meta, "excerpt"));
+    in->canonical_url = meta_text(meta_get(meta, "canonical_url"));
+    if (in->canonical_url != NULL
+        && strncmp(in->canonical_url, "http://", 7) != 0
+        && strncmp(in->canonical_url, "https://", 8) != 0)
+        in->canonical_url = NULL;
+    in->kind = meta_is(meta, "kind", "page") ? "page" : "post";
+    in->source_format = meta_is(meta, "format", "html") ? "html"
+                                                        : "markdown";
     if (fields->draft)
         in->status = "draft";
     else if (in->published_at > apr_time_now())
@@ -597,6 +625,50 @@ static apr_status_t fields_read(post_fields_t *fields,
 /* ---------------------------------------------------------------------- */
 /* Posts                                                                   */
 /* ---------------------------------------------------------------------- */
+
+/*
+ * Sanitizes a post whose front matter has format = "html", pointing its
+ * links to images of the folder at the stored copies, as a WordPress
+ * import does.  url_to_media only reads the media table of the run, so
+ * it may run here rather than in a render's child.
+ */
+static apr_status_t html_render(const char **html, const char *body,
+                                const import_run_t *run,
+                                rewrite_context_t *context, char **error,
+                                apr_pool_t *pool)
+{
+    if (strlen(body) > run->options->limits.max_source_bytes) {
+        *error = apr_psprintf(pool, "the post's HTML is %" APR_SIZE_T_FMT
+                              " bytes, over the limit of %" APR_SIZE_T_FMT
+                              " bytes", strlen(body),
+                              run->options->limits.max_source_bytes);
+        return WK_ETOOBIG;
+    }
+    return wk_html_sanitize_rewrite(html, body, strlen(body),
+                                    run->options->iframe_hosts, url_to_media,
+                                    context, pool);
+}
+
+/* Returns the featured_image of the front matter.  A relative URL of an
+ * image of the folder points at its stored copy.  Other relative URLs,
+ * and schemes other than http and https, are dropped. */
+static const char *featured_image(struct json_object *meta,
+                                  rewrite_context_t *context,
+                                  apr_pool_t *pool)
+{
+    const char *url = meta_text(meta_get(meta, "featured_image"));
+    const char *stored;
+
+    if (url == NULL || *url == '\0')
+        return NULL;
+    stored = url_to_media(context, url, 1, pool);
+    if (stored != NULL)
+        return stored;
+    if (strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0
+        || strncmp(url, "../media/", 9) == 0 || url[0] == '/')
+        return url;
+    return NULL;
+}
 
 static int is_section_index(const char *path)
 {
@@ -663,16 +735,23 @@ static void post_import(import_run_t *run, const import_file_t *file,
     context.media = run->media;
     context.post_dir = path_dir(file->path, pool);
     context.prefix = run->options->media_prefix;
+    fields.input.featured_image = featured_image(meta, &context, pool);
     fields.input.source = body;
-    if (wk_markdown_render_rewrite(&html, body,
-                                   size - (apr_size_t)(body - text), limits,
-                                   url_to_media, &context, &error, pool)
-        != APR_SUCCESS) {
+    if (strcmp(fields.input.source_format, "html") == 0)
+        rv = html_render(&html, body, run, &context, &error, pool);
+    else
+        rv = wk_markdown_render_rewrite(&html, body,
+                                        size - (apr_size_t)(body - text),
+                                        limits, url_to_media, &context,
+                                        &error, pool);
+    if (rv != APR_SUCCESS) {
         json_object_put(meta);
         import_skip(run, file->path, WK_IMPORT_FAILED, error, pool);
         return;
     }
     fields.input.html = html;
+    if (strcmp(fields.input.source_format, "html") == 0)
+        fields.input.source = html;
 
     rv = wk_post_upsert(&id, &outcome, run->db, &fields.input, &error, pool);
     json_object_put(meta);
@@ -722,6 +801,21 @@ static void other_report(import_run_t *run, const import_file_t *file,
     import_skip(run, file->path, WK_IMPORT_IGNORED, file->skip_reason, pool);
 }
 
+/* Returns whether root was written by writekit export, which leaves a
+ * marker file. */
+static int export_marked(const char *root, apr_pool_t *pool)
+{
+    apr_size_t size;
+    char *text, *error;
+
+    if (wk_import_file_read(&text, &size,
+                            apr_pstrcat(pool, root, "/", WK_EXPORT_MARKER,
+                                        NULL),
+                            4096, &error, pool) != APR_SUCCESS)
+        return 0;
+    return strstr(text, "format = \"writekit-export\"") != NULL;
+}
+
 apr_status_t wk_import_dir(wk_import_counts_t *counts, wk_db_t *db,
                            const char *root,
                            const wk_import_options_t *options, char **error,
@@ -752,6 +846,8 @@ apr_status_t wk_import_dir(wk_import_counts_t *counts, wk_db_t *db,
         return rv;
     }
 
+    run.media_root = export_marked(run.root, pool) ? WK_EXPORT_MEDIA_DIR
+                                                   : "";
     rv = import_walk(&run, "", error);
     if (rv != APR_SUCCESS)
         return rv;

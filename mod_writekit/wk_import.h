@@ -51,6 +51,8 @@ typedef struct wk_import_options {
     int private_as_drafts;       /* import private, password-protected and
                                     trashed items as drafts, not skip them */
     apr_uint64_t max_archive_bytes; /* what a zip may unpack to in all */
+    const char *iframe_hosts;    /* hosts whose iframes HTML posts keep;
+                                    wk_import() sets the blog's setting */
     const char *key_root;        /* import keys of a folder's posts start
                                     with this, not the folder's absolute
                                     path; set for a folder in a zip */

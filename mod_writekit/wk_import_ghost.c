@@ -18,6 +18,7 @@
 
 #include <json-c/json.h>
 
+#include "wk_edit.h"
 #include "wk_ghost_render.h"
 #include "wk_import_run.h"
 #include "wk_sanitize.h"
@@ -425,31 +426,41 @@ static const char *urls_replace(const char *text,
     return apr_pstrmemdup(pool, out->data, out->len);
 }
 
-/* Renders markdown as a studio save would, then rewrites its media URLs
- * in this process (never in the render's child, which must not write). */
+/*
+ * Stores the images a markdown post links and points its source at them,
+ * then renders the new source as a studio save would, so the HTML is what
+ * the studio and an import of the exported folder make of it.  The first
+ * render only finds the links: rewriting them in the render's child
+ * process could not store anything.
+ */
 static apr_status_t markdown_content(wk_post_input_t *in,
                                      wk_import_run_t *run,
                                      const char *markdown,
                                      wk_post_media_t *media, char **error,
                                      apr_pool_t *pool)
 {
-    const wk_render_limits_t *limits = &run->options->limits;
-    const char *html;
+    wk_edit_options_t options;
+    const char *html, *ignored;
     apr_status_t rv;
 
-    if (run->allow_raw_html)
-        rv = wk_markdown_render_raw(&html, markdown, strlen(markdown), limits,
-                                    error, pool);
-    else
-        rv = wk_markdown_render(&html, markdown, strlen(markdown), limits,
-                                error, pool);
+    memset(&options, 0, sizeof(options));
+    options.limits = run->options->limits;
+    options.allow_raw_html = run->allow_raw_html;
+    options.iframe_hosts = run->iframe_hosts;
+
+    rv = wk_markdown_render_raw(&html, markdown, strlen(markdown),
+                                &options.limits, error, pool);
     if (rv != APR_SUCCESS)
         return rv;
-    wk_html_sanitize_rewrite(&in->html, html, strlen(html), run->iframe_hosts,
+    wk_html_sanitize_rewrite(&ignored, html, strlen(html), NULL,
                              wk_post_media_rewrite, media, pool);
+    if (media->failure != APR_SUCCESS)
+        return APR_SUCCESS;
+
     in->source = urls_replace(markdown, media->rewritten, pool);
     in->source_format = "markdown";
-    return APR_SUCCESS;
+    return wk_post_render(&in->html, in->source, "markdown", &options, error,
+                          pool);
 }
 
 /* Sets the post's source and HTML from the first format it has:

@@ -507,6 +507,7 @@ apr_status_t wk_import(wk_import_counts_t *counts, wk_db_t *db,
                        const char *path, const wk_import_options_t *options,
                        char **error, apr_pool_t *pool)
 {
+    wk_import_options_t *run_options;
     wk_import_source_t source;
     wk_settings_t settings;
     wk_import_run_t run;
@@ -523,9 +524,11 @@ apr_status_t wk_import(wk_import_counts_t *counts, wk_db_t *db,
         return WK_EDB;
     }
 
+    run_options = apr_pmemdup(pool, options, sizeof(*options));
+    run_options->iframe_hosts = settings.iframe_hosts;
     memset(&run, 0, sizeof(run));
     run.db = db;
-    run.options = options;
+    run.options = run_options;
     run.counts = counts;
     run.source = path;
     run.iframe_hosts = settings.iframe_hosts;

@@ -19,6 +19,7 @@
 #include <apr_lib.h>
 #include <apr_md5.h>
 
+#include "wk_export.h"
 #include "wk_import.h"
 #include "wk_markdown.h"
 #include "wk_store.h"
@@ -63,6 +64,11 @@ static const char usage_text[] =
     "      (default 1048576); --media-prefix is the URL path images are\n"
     "      linked with (default ../media/, relative to a post's page, so\n"
     "      it works wherever the blog is mounted).\n"
+    "  export FILE DIR\n"
+    "      Write every post, page and image of FILE into DIR, which must\n"
+    "      be missing or empty: a folder of markdown posts with front\n"
+    "      matter (HTML posts keep HTML bodies) that 'writekit import'\n"
+    "      reads back.\n"
     "\n"
     "exit status: 0 success, 1 failure or some files skipped for an error,\n"
     "2 usage error.\n";
@@ -583,6 +589,39 @@ static int command_import(int argc, const char *const *argv,
 }
 
 /* ---------------------------------------------------------------------- */
+/* export                                                                  */
+/* ---------------------------------------------------------------------- */
+
+static int command_export(int argc, const char *const *argv,
+                          apr_pool_t *pool)
+{
+    static const char *const allowed[] = { NULL };
+    wk_export_counts_t counts;
+    const char *path, *dir;
+    cli_args_t args;
+    wk_db_t *db;
+    char *error;
+    int status;
+
+    status = args_read(&args, argc, argv, allowed, 2, "export", pool);
+    if (status != EXIT_OK)
+        return status;
+    path = arg_at(&args, 0);
+    dir = arg_at(&args, 1);
+    if (tenant_open(&db, path, 0, pool) != EXIT_OK)
+        return EXIT_FAILED;
+    if (wk_export_folder(&counts, db, dir, &error, pool) != APR_SUCCESS) {
+        fail(NULL, error);
+        wk_db_close(db);
+        return EXIT_FAILED;
+    }
+    wk_db_close(db);
+    printf("%s: %d posts and pages, %d images written to %s\n", path,
+           counts.posts, counts.media, dir);
+    return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------------- */
 
 static int command_run(int argc, const char *const *argv, apr_pool_t *pool)
 {
@@ -602,6 +641,8 @@ static int command_run(int argc, const char *const *argv, apr_pool_t *pool)
         return command_migrate(argc - 2, argv + 2, pool);
     if (strcmp(command, "import") == 0)
         return command_import(argc - 2, argv + 2, pool);
+    if (strcmp(command, "export") == 0)
+        return command_export(argc - 2, argv + 2, pool);
     if (strcmp(command, "user") == 0) {
         if (argc < 3 || strcmp(argv[2], "add") != 0)
             return usage_error("'user' takes the subcommand 'add'");
