@@ -107,6 +107,10 @@ function Layout({ signedInByServer, justSignedIn }) {
   );
 }
 
+function shortTitle(title) {
+  return title.length > 80 ? `${title.slice(0, 79)}…` : title;
+}
+
 /**
  * Renders the Sign out button. It saves the open post first, and asks
  * before signing out when the server does not have the latest changes.
@@ -152,7 +156,7 @@ function SignOut() {
       {unsaved && (
         <Dialog title="Sign out?" onClose={() => setUnsaved(null)}>
           <p>
-            Your latest changes to “{unsaved.title}” are not saved on the server. {unsaved.reason}
+            Your latest changes to “{shortTitle(unsaved.title)}” are not saved on the server. {unsaved.reason}
           </p>
           <p>
             If you sign out now, they stay in this browser only, where anyone who uses it can read them, until you
