@@ -969,12 +969,25 @@ static void wk_child_init(apr_pool_t *pchild, server_rec *s)
 {
     wk_server_conf_t *conf = server_conf(s);
     wk_cache_limits_t limits;
-    int threads = 1;
+    int threads = 1, threaded = AP_MPMQ_NOT_SUPPORTED;
     apr_status_t rv;
 
     /* cmark-gfm's extension registry is a library global: fill it
      * before this child starts its threads. */
     wk_markdown_init();
+
+    /* A render forked from a threaded child would copy its page tables
+     * and make its threads copy the pages they write.  The launcher
+     * forks renders from a copy of this child made now, before the
+     * threads start.  A prefork child has no other threads to slow. */
+    ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded);
+    if (threaded != AP_MPMQ_NOT_SUPPORTED) {
+        rv = wk_render_launcher_start(pchild);
+        if (rv != APR_SUCCESS)
+            ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                         "WK00300: cannot start the render launcher, so "
+                         "each render forks this process");
+    }
 
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
     limits.max_tenants = wk_conf_max_tenants(conf);

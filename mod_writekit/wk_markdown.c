@@ -11,7 +11,8 @@
  * CPU limit, renders, writes an 8-byte length and the HTML, and calls
  * _exit() so that no pool cleanup or atexit handler of the parent runs
  * twice.  The length lets the parent tell a complete result from a child
- * that died halfway through writing.
+ * that died halfway through writing.  In httpd the child is forked by the
+ * render launcher (below) rather than by the caller.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,6 +42,7 @@
 #define CHILD_EXIT_LIMIT  3  /* setrlimit() failed */
 #define CHILD_EXIT_PARSE  4  /* cmark-gfm returned no document or HTML */
 #define CHILD_EXIT_WRITE  5  /* the pipe to the parent failed */
+#define CHILD_EXIT_SOURCE 6  /* the source from the caller was unreadable */
 
 /* A cmark-gfm syntax extension name, as registered by the core extensions. */
 static const char *const markdown_extensions[] = {
@@ -396,9 +401,9 @@ static int child_cpu_exceeded(pid_t pid, apr_interval_time_t budget)
 
 /*
  * Reads the child's output until end of file, the wall-clock deadline,
- * or the child's CPU time passing budget, checked every CPU_CHECK_MS.
- * Returns APR_TIMEUP for either limit, APR_SUCCESS at end of file
- * (complete or not), or the error of poll() or read().
+ * or the child's CPU time passing budget, checked every CPU_CHECK_MS
+ * unless pid is 0.  Returns APR_TIMEUP for either limit, APR_SUCCESS at
+ * end of file (complete or not), or the error of poll() or read().
  */
 #define CPU_CHECK_MS 50
 
@@ -427,7 +432,7 @@ static apr_status_t output_read(child_output_t *out, int fd, pid_t pid,
         if (ready < 0)
             return APR_FROM_OS_ERROR(errno);
         if (ready == 0) {
-            if (child_cpu_exceeded(pid, budget))
+            if (pid != 0 && child_cpu_exceeded(pid, budget))
                 return APR_TIMEUP;
             continue;
         }
@@ -527,12 +532,58 @@ static apr_status_t render_check(apr_size_t len,
     return APR_SUCCESS;
 }
 
-/* Renders in a child process with cmark options; see the header. */
-static apr_status_t render_run(const char **html, const char *source,
-                               apr_size_t len,
-                               const wk_render_limits_t *limits, int options,
-                               wk_url_rewrite_fn *rewrite, void *baton,
-                               char **error, apr_pool_t *pool)
+/*
+ * Turns what a render's child left into the result: the HTML when the
+ * output is complete, else the failure.  read_status is the status of
+ * reading the output, wait_status the child's wait status (-1 when
+ * unknown), killed 1 when the child was killed for its budget.
+ */
+static apr_status_t render_outcome(const char **html, child_output_t *out,
+                                   apr_status_t read_status, int wait_status,
+                                   int killed,
+                                   const wk_render_limits_t *limits,
+                                   char **error, apr_pool_t *pool)
+{
+    /* The child writes only after a full render, so complete output is
+     * success whatever waitpid() returns.  That also covers a parent whose
+     * SIGCHLD is ignored, where waitpid() fails with ECHILD. */
+    if (read_status == APR_SUCCESS && output_complete(out)) {
+        out->html[out->html_len] = '\0';
+        *html = out->html;
+        return APR_SUCCESS;
+    }
+    if (read_status != APR_SUCCESS && read_status != APR_TIMEUP) {
+        *error = apr_psprintf(pool, "reading the rendered HTML failed: %s",
+                              strerror(APR_TO_OS_ERROR(read_status)));
+        return read_status;
+    }
+    if (read_status == APR_SUCCESS && wait_status == 0) {
+        *error = apr_psprintf(pool, "rendering process sent malformed "
+                              "output (%" APR_SIZE_T_FMT " of %"
+                              APR_SIZE_T_FMT " bytes)",
+                              out->html_got, out->html_len);
+        return APR_EGENERAL;
+    }
+    return child_failure(wait_status, killed || read_status == APR_TIMEUP,
+                         limits, error, pool);
+}
+
+/* Returns the time after which a render's child is killed whatever CPU
+ * time it used.  The budget is CPU time, so a render does not fail
+ * because the machine is busy, and the wall clock only stops a child
+ * that hangs without using the CPU. */
+static apr_time_t render_deadline(const wk_render_limits_t *limits)
+{
+    return apr_time_now() + WALL_FACTOR * limits->max_time
+           + apr_time_from_sec(1);
+}
+
+/* Renders in a child forked from the caller itself. */
+static apr_status_t fork_render(const char **html, const char *source,
+                                apr_size_t len,
+                                const wk_render_limits_t *limits, int options,
+                                wk_url_rewrite_fn *rewrite, void *baton,
+                                char **error, apr_pool_t *pool)
 {
     child_output_t out;
     apr_size_t address_space = 0;
@@ -542,9 +593,6 @@ static apr_status_t render_run(const char **html, const char *source,
     int status;
     pid_t pid;
 
-    rv = render_check(len, limits, error, pool);
-    if (rv != APR_SUCCESS)
-        return rv;
     rv = address_space_get(&address_space);
     if (rv != APR_SUCCESS) {
         *error = apr_psprintf(pool, "cannot read /proc/self/statm to set "
@@ -564,11 +612,7 @@ static apr_status_t render_run(const char **html, const char *source,
     /* NOTE: fork() copies the parent's page tables, so its cost grows with
      * the caller's resident memory: about 0.7 ms per render of a 7 KB post
      * from a small process, 4 ms with 200 MB resident (2-core Xeon). */
-    /* The budget is CPU time, so a render does not fail because the
-     * machine is busy; the wall clock only stops a child that hangs
-     * without using the CPU. */
-    deadline = apr_time_now() + WALL_FACTOR * limits->max_time
-               + apr_time_from_sec(1);
+    deadline = render_deadline(limits);
     pid = fork();
     if (pid < 0) {
         rv = APR_FROM_OS_ERROR(errno);
@@ -592,28 +636,543 @@ static apr_status_t render_run(const char **html, const char *source,
         kill(pid, SIGKILL);
     close(fds[0]);
     status = child_reap(pid);
+    return render_outcome(html, &out, rv, status, 0, limits, error, pool);
+}
 
-    /* The child writes only after a full render, so complete output is
-     * success whatever waitpid() returns.  That also covers a parent whose
-     * SIGCHLD is ignored, where waitpid() fails with ECHILD. */
-    if (rv == APR_SUCCESS && output_complete(&out)) {
-        out.html[out.html_len] = '\0';
-        *html = out.html;
-        return APR_SUCCESS;
+/*
+ * The render launcher.  fork() from a large threaded process is slow
+ * (it copies the page tables), and while the child lives every page the
+ * other threads write is copied, which costs the readers of an httpd
+ * child more than the render itself.  So httpd starts a launcher in each
+ * child before the threads, while the process is small: a process that
+ * forks each render's child from its own small image, enforces the CPU
+ * budget and the wall-clock deadline, and reaps.
+ *
+ * A caller sends one message on the launcher's socket per render, with
+ * three descriptors: the source in a memfd, the write end of the output
+ * pipe and the write end of the report pipe.  The child writes its output
+ * as with fork_render().  The launcher writes launch_report_t records to
+ * the report pipe: REPORT_STARTED with the child's pid, or
+ * REPORT_NOT_STARTED with an errno, then REPORT_ENDED with the child's
+ * wait status once it has reaped it.
+ */
+typedef struct launch_request {
+    int options;
+    apr_size_t len;
+    wk_render_limits_t limits;
+} launch_request_t;
+
+#define REPORT_STARTED     1
+#define REPORT_NOT_STARTED 2
+#define REPORT_ENDED       3
+
+typedef struct launch_report {
+    apr_int32_t kind;       /* REPORT_* */
+    apr_int32_t killed;     /* REPORT_ENDED: 1 when killed for a limit */
+    apr_int64_t value;      /* the pid, the errno or the wait status */
+} launch_report_t;
+
+/* Renders one launcher runs at once.  Past that, renders fork the caller. */
+#define LAUNCHER_MAX_CHILDREN 256
+
+/* How long a caller waits for the launcher to report a start or an end
+ * that is due now. */
+#define LAUNCHER_REPLY_MS 2000
+
+/* A render's child that the launcher watches. */
+typedef struct launched {
+    pid_t pid;
+    int report_fd;
+    apr_interval_time_t budget;
+    apr_time_t deadline;
+    int killed;
+} launched_t;
+
+/* The caller's end of the launcher's socket, -1 when there is none.  It is
+ * set before httpd starts its threads and only read afterwards. */
+static int launcher_socket = -1;
+static pid_t launcher_pid;
+
+/* Set once the launcher is found gone, after which renders fork the
+ * caller. */
+static volatile int launcher_lost;
+
+/* The launcher's SIGCHLD handler writes a byte to this pipe, so that its
+ * poll() wakes up to reap. */
+static int launcher_wakeup[2] = { -1, -1 };
+
+static void launcher_on_sigchld(int signal_number)
+{
+    int saved = errno;
+    ssize_t ignored = write(launcher_wakeup[1], "", 1);
+
+    (void)ignored;
+    errno = saved;
+}
+
+static void report_write(int fd, int kind, int killed, apr_int64_t value)
+{
+    launch_report_t report;
+
+    memset(&report, 0, sizeof(report));
+    report.kind = kind;
+    report.killed = killed;
+    report.value = value;
+    write_all(fd, (const char *)&report, sizeof(report));
+}
+
+/* Reads the source that a caller passed in a memfd; NULL on failure. */
+static char *source_read(int fd, apr_size_t len)
+{
+    char *source = malloc(len + 1);
+    apr_size_t got = 0;
+
+    while (source != NULL && got < len) {
+        ssize_t n = pread(fd, source + got, len - got, (off_t)got);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            free(source);
+            return NULL;
+        }
+        got += (apr_size_t)n;
     }
-    if (rv != APR_SUCCESS && rv != APR_TIMEUP) {
-        *error = apr_psprintf(pool, "reading the rendered HTML failed: %s",
-                              strerror(APR_TO_OS_ERROR(rv)));
+    if (source != NULL)
+        source[len] = '\0';
+    return source;
+}
+
+/* Runs in a render's child of the launcher and never returns.  It closes
+ * the launcher's descriptors, the report pipes of the other children
+ * among them, so that no report waits for this child to end. */
+static void launched_child_run(int control, int source_fd, int output_fd,
+                               const launch_request_t *request,
+                               const launched_t *children, int count)
+{
+    apr_size_t address_space = 0;
+    char *source;
+    int i;
+
+    close(control);
+    close(launcher_wakeup[0]);
+    close(launcher_wakeup[1]);
+    for (i = 0; i < count; i++)
+        close(children[i].report_fd);
+    if (address_space_get(&address_space) != APR_SUCCESS)
+        _exit(CHILD_EXIT_LIMIT);
+    source = source_read(source_fd, request->len);
+    close(source_fd);
+    if (source == NULL)
+        _exit(CHILD_EXIT_SOURCE);
+    child_run(output_fd, source, request->len, &request->limits,
+              request->options, address_space, NULL, NULL, NULL);
+}
+
+/* Receives one request and forks its child.  Returns 0 when the caller's
+ * end of the socket is closed. */
+static int launcher_accept(int control, launched_t *children, int *count)
+{
+    launch_request_t request;
+    char space[CMSG_SPACE(3 * sizeof(int))];
+    struct iovec part = { &request, sizeof(request) };
+    struct msghdr message;
+    struct cmsghdr *header;
+    int fds[3] = { -1, -1, -1 };
+    ssize_t got;
+    pid_t pid;
+    int i;
+
+    memset(&message, 0, sizeof(message));
+    message.msg_iov = &part;
+    message.msg_iovlen = 1;
+    message.msg_control = space;
+    message.msg_controllen = sizeof(space);
+    got = recvmsg(control, &message, MSG_CMSG_CLOEXEC);
+    if (got == 0)
+        return 0;
+    if (got < 0)
+        return errno == EINTR || errno == EAGAIN;
+
+    header = CMSG_FIRSTHDR(&message);
+    if (header != NULL && header->cmsg_level == SOL_SOCKET
+        && header->cmsg_type == SCM_RIGHTS
+        && header->cmsg_len == CMSG_LEN(sizeof(fds)))
+        memcpy(fds, CMSG_DATA(header), sizeof(fds));
+    if (got != sizeof(request) || fds[2] < 0) {
+        for (i = 0; i < 3; i++)
+            if (fds[i] >= 0)
+                close(fds[i]);
+        return 1;
+    }
+
+    pid = *count < LAUNCHER_MAX_CHILDREN ? fork() : -1;
+    if (pid == 0) {
+        close(fds[2]);
+        launched_child_run(control, fds[0], fds[1], &request, children,
+                           *count);
+    }
+    close(fds[0]);
+    close(fds[1]);
+    if (pid < 0) {
+        report_write(fds[2], REPORT_NOT_STARTED, 0,
+                     *count < LAUNCHER_MAX_CHILDREN ? errno : EAGAIN);
+        close(fds[2]);
+        return 1;
+    }
+    report_write(fds[2], REPORT_STARTED, 0, pid);
+    children[*count].pid = pid;
+    children[*count].report_fd = fds[2];
+    children[*count].budget = request.limits.max_time;
+    children[*count].deadline = render_deadline(&request.limits);
+    children[*count].killed = 0;
+    (*count)++;
+    return 1;
+}
+
+/* Reaps ended children and reports their wait status. */
+static void launcher_reap(launched_t *children, int *count)
+{
+    int status, i;
+    pid_t pid;
+
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (i = 0; i < *count && children[i].pid != pid; i++)
+            ;
+        if (i == *count)
+            continue;
+        report_write(children[i].report_fd, REPORT_ENDED,
+                     children[i].killed, status);
+        close(children[i].report_fd);
+        children[i] = children[--(*count)];
+    }
+}
+
+/* Kills the children past their CPU budget or wall-clock deadline. */
+static void launcher_enforce(launched_t *children, int count)
+{
+    apr_time_t now = apr_time_now();
+    int i;
+
+    for (i = 0; i < count; i++) {
+        if (children[i].killed
+            || (now < children[i].deadline
+                && !child_cpu_exceeded(children[i].pid,
+                                       children[i].budget)))
+            continue;
+        kill(children[i].pid, SIGKILL);
+        children[i].killed = 1;
+    }
+}
+
+/* Sets up the launcher's signals: the defaults, SIGPIPE ignored so that a
+ * caller that gave up does not end it, SIGCHLD to wake poll(). */
+static int launcher_signals_set(void)
+{
+    struct sigaction action;
+
+    child_signals_reset();
+    signal(SIGPIPE, SIG_IGN);
+    if (pipe2(launcher_wakeup, O_CLOEXEC | O_NONBLOCK) != 0)
+        return -1;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = launcher_on_sigchld;
+    action.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigemptyset(&action.sa_mask);
+    return sigaction(SIGCHLD, &action, NULL);
+}
+
+/* Closes every descriptor above stderr but keep, such as httpd's
+ * listening sockets, which the launcher and the renders have no use for. */
+static void descriptors_close_except(int keep)
+{
+    int fd;
+
+    if (close_range(3, (unsigned int)keep - 1, 0) == 0
+        && close_range((unsigned int)keep + 1, ~0U, 0) == 0)
+        return;
+    for (fd = 3; fd < 1024; fd++)
+        if (fd != keep)
+            close(fd);
+}
+
+/* The launcher's main loop; never returns. */
+static void launcher_run(int control, pid_t parent)
+{
+    launched_t children[LAUNCHER_MAX_CHILDREN];
+    int count = 0, i;
+
+    /* It ends with the httpd child that started it, even when that child
+     * is killed and cannot close the socket. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(1);
+    descriptors_close_except(control);
+    if (launcher_signals_set() != 0)
+        _exit(1);
+    prctl(PR_SET_NAME, "wk-render");
+
+    for (;;) {
+        struct pollfd watch[2] = {
+            { control, POLLIN, 0 }, { launcher_wakeup[0], POLLIN, 0 }
+        };
+        char drain[64];
+        int ready = poll(watch, 2, count > 0 ? CPU_CHECK_MS : -1);
+
+        if (ready < 0 && errno != EINTR)
+            break;
+        if (ready > 0 && (watch[1].revents & POLLIN)) {
+            while (read(launcher_wakeup[0], drain, sizeof(drain)) > 0)
+                ;
+            launcher_reap(children, &count);
+        }
+        if (ready > 0 && watch[0].revents != 0
+            && !launcher_accept(control, children, &count))
+            break;
+        launcher_enforce(children, count);
+    }
+
+    for (i = 0; i < count; i++)
+        kill(children[i].pid, SIGKILL);
+    _exit(0);
+}
+
+/* Closes the caller's end of the socket, so that the launcher kills its
+ * children and ends, and reaps it.  A launcher that has not ended after
+ * LAUNCHER_STOP_MS is killed. */
+#define LAUNCHER_STOP_MS 1000
+
+static apr_status_t launcher_stop(void *data)
+{
+    int waited;
+
+    if (launcher_socket < 0)
+        return APR_SUCCESS;
+    close(launcher_socket);
+    launcher_socket = -1;
+    for (waited = 0; waited < LAUNCHER_STOP_MS; waited += 10) {
+        if (waitpid(launcher_pid, NULL, WNOHANG) != 0)
+            return APR_SUCCESS;
+        apr_sleep(apr_time_from_msec(10));
+    }
+    kill(launcher_pid, SIGKILL);
+    while (waitpid(launcher_pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    return APR_SUCCESS;
+}
+
+apr_status_t wk_render_launcher_start(apr_pool_t *pool)
+{
+    int ends[2];
+    pid_t parent = getpid(), pid;
+
+    if (launcher_socket >= 0)
+        return APR_SUCCESS;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0)
+        return APR_FROM_OS_ERROR(errno);
+    pid = fork();
+    if (pid < 0) {
+        apr_status_t rv = APR_FROM_OS_ERROR(errno);
+
+        close(ends[0]);
+        close(ends[1]);
         return rv;
     }
-    if (rv == APR_SUCCESS && status == 0) {
-        *error = apr_psprintf(pool, "rendering process sent malformed "
-                              "output (%" APR_SIZE_T_FMT " of %"
-                              APR_SIZE_T_FMT " bytes)",
-                              out.html_got, out.html_len);
+    if (pid == 0) {
+        close(ends[0]);
+        launcher_run(ends[1], parent);
+    }
+    close(ends[1]);
+    launcher_socket = ends[0];
+    launcher_pid = pid;
+    launcher_lost = 0;
+    apr_pool_cleanup_register(pool, NULL, launcher_stop,
+                              apr_pool_cleanup_null);
+    return APR_SUCCESS;
+}
+
+pid_t wk_render_launcher_pid(void)
+{
+    return launcher_socket >= 0 && !launcher_lost ? launcher_pid : 0;
+}
+
+/* Puts the source in a memfd for the launcher's child; -1 on failure. */
+static int source_memfd(const char *source, apr_size_t len)
+{
+    int fd = memfd_create("wk-render-source", MFD_CLOEXEC);
+
+    if (fd >= 0 && write_all(fd, source, len) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Sends one render to the launcher; returns 0 or the errno of sendmsg(). */
+static int launcher_send(const launch_request_t *request, const int fds[3])
+{
+    char space[CMSG_SPACE(3 * sizeof(int))];
+    struct iovec part = { (void *)request, sizeof(*request) };
+    struct msghdr message;
+    struct cmsghdr *header;
+
+    memset(space, 0, sizeof(space));
+    memset(&message, 0, sizeof(message));
+    message.msg_iov = &part;
+    message.msg_iovlen = 1;
+    message.msg_control = space;
+    message.msg_controllen = sizeof(space);
+    header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(3 * sizeof(int));
+    memcpy(CMSG_DATA(header), fds, 3 * sizeof(int));
+    while (sendmsg(launcher_socket, &message, MSG_NOSIGNAL) < 0) {
+        if (errno != EINTR)
+            return errno;
+    }
+    return 0;
+}
+
+/*
+ * Reads the next report from the launcher before deadline.  Returns
+ * APR_SUCCESS, APR_EOF when the launcher closed the pipe without one, or
+ * APR_TIMEUP.
+ */
+static apr_status_t report_read(launch_report_t *report, int fd,
+                                apr_time_t deadline)
+{
+    apr_size_t got = 0;
+
+    while (got < sizeof(*report)) {
+        apr_interval_time_t left = deadline - apr_time_now();
+        struct pollfd watch = { fd, POLLIN, 0 };
+        ssize_t n;
+
+        if (left <= 0)
+            return APR_TIMEUP;
+        if (poll(&watch, 1, (int)((left + 999) / 1000)) <= 0)
+            continue;
+        n = read(fd, (char *)report + got, sizeof(*report) - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return APR_EOF;
+        got += (apr_size_t)n;
+    }
+    return APR_SUCCESS;
+}
+
+/*
+ * Renders in a child of the launcher.  Sets *launched to 0, without
+ * rendering, when the launcher cannot take the render, so that the
+ * caller forks instead.
+ */
+static apr_status_t launcher_render(const char **html, const char *source,
+                                    apr_size_t len,
+                                    const wk_render_limits_t *limits,
+                                    int options, int *launched,
+                                    char **error, apr_pool_t *pool)
+{
+    launch_request_t request;
+    launch_report_t report;
+    child_output_t out;
+    int output[2] = { -1, -1 }, reports[2] = { -1, -1 }, fds[3];
+    int source_fd = source_memfd(source, len);
+    apr_time_t deadline;
+    apr_status_t rv;
+    pid_t pid;
+    int sent = -1;
+
+    *launched = 0;
+    if (source_fd >= 0 && pipe2(output, O_CLOEXEC) == 0
+        && pipe2(reports, O_CLOEXEC) == 0) {
+        memset(&request, 0, sizeof(request));
+        request.options = options;
+        request.len = len;
+        request.limits = *limits;
+        fds[0] = source_fd;
+        fds[1] = output[1];
+        fds[2] = reports[1];
+        sent = launcher_send(&request, fds);
+        if (sent == EPIPE || sent == ECONNREFUSED || sent == ECONNRESET)
+            launcher_lost = 1;
+    }
+    if (source_fd >= 0)
+        close(source_fd);
+    if (output[1] >= 0)
+        close(output[1]);
+    if (reports[1] >= 0)
+        close(reports[1]);
+
+    /* A launcher that closes the report pipe without a report has ended.
+     * One that sends none within LAUNCHER_REPLY_MS may only be slow, so
+     * this render forks the caller and later ones try the launcher. */
+    rv = sent == 0 ? report_read(&report, reports[0], apr_time_now()
+                                 + apr_time_from_msec(LAUNCHER_REPLY_MS))
+                   : APR_EGENERAL;
+    if (rv == APR_EOF)
+        launcher_lost = 1;
+    if (rv != APR_SUCCESS || report.kind != REPORT_STARTED) {
+        if (output[0] >= 0)
+            close(output[0]);
+        if (reports[0] >= 0)
+            close(reports[0]);
+        return APR_SUCCESS;
+    }
+    *launched = 1;
+    pid = (pid_t)report.value;
+
+    /* The launcher kills the child at the render's deadline; the caller
+     * waits a little longer, and kills it itself past that. */
+    deadline = render_deadline(limits) + apr_time_from_sec(2);
+    memset(&out, 0, sizeof(out));
+    rv = output_read(&out, output[0], 0, deadline, limits->max_time,
+                     limits->max_memory_bytes, pool);
+    close(output[0]);
+    if (rv == APR_SUCCESS && output_complete(&out)) {
+        close(reports[0]);
+        return render_outcome(html, &out, rv, 0, 0, limits, error, pool);
+    }
+    if (rv == APR_TIMEUP) {
+        kill(pid, SIGKILL);
+        deadline = apr_time_now() + apr_time_from_msec(LAUNCHER_REPLY_MS);
+    }
+
+    if (report_read(&report, reports[0], deadline) != APR_SUCCESS
+        || report.kind != REPORT_ENDED) {
+        close(reports[0]);
+        *error = apr_psprintf(pool, "the render launcher stopped before "
+                              "the rendering process ended");
         return APR_EGENERAL;
     }
-    return child_failure(status, rv == APR_TIMEUP, limits, error, pool);
+    close(reports[0]);
+    return render_outcome(html, &out, rv, (int)report.value, report.killed,
+                          limits, error, pool);
+}
+
+/* Renders in a child process with cmark options; see the header.  A URL
+ * rewrite runs in the child on the caller's memory, so only a child of
+ * the caller can run it. */
+static apr_status_t render_run(const char **html, const char *source,
+                               apr_size_t len,
+                               const wk_render_limits_t *limits, int options,
+                               wk_url_rewrite_fn *rewrite, void *baton,
+                               char **error, apr_pool_t *pool)
+{
+    apr_status_t rv = render_check(len, limits, error, pool);
+    int launched = 0;
+
+    if (rv != APR_SUCCESS)
+        return rv;
+    if (rewrite == NULL && launcher_socket >= 0 && !launcher_lost) {
+        rv = launcher_render(html, source, len, limits, options, &launched,
+                             error, pool);
+        if (launched)
+            return rv;
+    }
+    return fork_render(html, source, len, limits, options, rewrite, baton,
+                       error, pool);
 }
 
 apr_status_t wk_markdown_render_rewrite(const char **html,

@@ -10,6 +10,8 @@
 #ifndef WK_MARKDOWN_H
 #define WK_MARKDOWN_H
 
+#include <sys/types.h>
+
 #include "wk_core.h"
 
 typedef struct wk_render_limits {
@@ -29,6 +31,21 @@ void wk_render_limits_default(wk_render_limits_t *limits);
  * thread renders, because the registry is a library global.
  */
 void wk_markdown_init(void);
+
+/*
+ * Starts the render launcher: a process forked now, while the caller is
+ * small, that forks each render's child from then on under the same
+ * limits.  fork() from a large threaded process costs time in proportion
+ * to its memory and slows its other threads while the child lives.
+ * Call it after wk_markdown_init() and before the caller starts threads.
+ * The launcher ends when pool is cleared.  Renders with a URL rewrite,
+ * and all renders once the launcher is gone, fork the caller.
+ */
+apr_status_t wk_render_launcher_start(apr_pool_t *pool);
+
+/* Returns the launcher's process id, or 0 when renders fork the caller
+ * (for tests). */
+pid_t wk_render_launcher_pid(void);
 
 /*
  * Renders markdown source (len bytes) to HTML allocated on pool.  Uses

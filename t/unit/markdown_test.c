@@ -2,11 +2,14 @@
  * markdown_test.c: wk_markdown_render() with the real cmark-gfm: each
  * extension, the safe-mode URL filter, the size limit, and inputs that
  * make cmark-gfm 0.29.0.gfm.6 blow up, which must end in a budget error
- * and never hang the caller.
+ * and never hang the caller.  Every render test runs twice: with each
+ * render forked from the test process, then through the render launcher.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <apr_thread_proc.h>
@@ -472,15 +475,8 @@ static void test_render_cost(void)
          (double)(apr_time_now() - started) / runs / 1000.0);
 }
 
-int main(void)
+static void test_renders(void)
 {
-    int fds_before, fds_after;
-
-    apr_initialize();
-    apr_pool_create(&test_pool, NULL);
-    wk_markdown_init();
-    fds_before = count_open_fds();
-
     test_extensions();
     test_safe_mode();
     test_size_limit();
@@ -491,6 +487,63 @@ int main(void)
     test_threads();
     test_busy_machine();
     test_render_cost();
+}
+
+/* Returns the CPU time of the children this process has reaped. */
+static apr_interval_time_t reaped_children_cpu(void)
+{
+    struct rusage usage;
+
+    if (getrusage(RUSAGE_CHILDREN, &usage) != 0)
+        return 0;
+    return apr_time_from_sec(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+           + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
+}
+
+/*
+ * Runs the render tests again through the launcher.  Its children are
+ * not this process's, so the CPU time of the renders (over 2 s in the
+ * busy test alone) must not show among the children this process reaps.
+ * Once the launcher is killed, renders fork the test process again.
+ */
+static void test_launcher(void)
+{
+    apr_pool_t *pool;
+    apr_interval_time_t cpu_before;
+    const char *html;
+
+    apr_pool_create(&pool, test_pool);
+    ok(wk_render_launcher_start(pool) == APR_SUCCESS, "launcher starts");
+    ok(wk_render_launcher_pid() > 0, "launcher runs");
+    cpu_before = reaped_children_cpu();
+
+    test_renders();
+    ok(wk_render_launcher_pid() > 0, "launcher still runs after the tests");
+    ok(reaped_children_cpu() - cpu_before < apr_time_from_sec(1),
+       "renders ran in the launcher's children (%" APR_INT64_T_FMT " ms of "
+       "children's CPU reaped here)",
+       (apr_int64_t)((reaped_children_cpu() - cpu_before) / 1000));
+
+    kill(wk_render_launcher_pid(), SIGKILL);
+    html = render("*after*\n");
+    is_str(html, "<p><em>after</em></p>\n",
+           "render succeeds after the launcher is killed");
+    ok(wk_render_launcher_pid() == 0, "renders fork the caller once the "
+       "launcher is gone");
+    apr_pool_destroy(pool);
+}
+
+int main(void)
+{
+    int fds_before, fds_after;
+
+    apr_initialize();
+    apr_pool_create(&test_pool, NULL);
+    wk_markdown_init();
+    fds_before = count_open_fds();
+
+    test_renders();
+    test_launcher();
 
     fds_after = count_open_fds();
     ok(fds_before == fds_after, "no descriptor leaks (%d before, %d after)",
