@@ -9,6 +9,8 @@
  */
 #include <string.h>
 
+#include <apr_hash.h>
+
 #include <json-c/json.h>
 
 #include "wk_edit.h"
@@ -245,10 +247,13 @@ static apr_status_t revision_save(wk_db_t *db, apr_int64_t id, int max,
         "  JOIN tags t ON t.id = pt.tag_id WHERE pt.post_id = p.id"
         "  ORDER BY t.name)), p.updated_at"
         " FROM posts p WHERE p.id = ?1", error, pool);
+    /* Deletes what is at or below the newest revision past the max, a
+     * range of the primary key, rather than all that is not among the
+     * newest, which would collect those into a temporary table first. */
     sqlite3_stmt *prune = wk_db_statement(db,
-        "DELETE FROM post_revisions WHERE post_id = ?1 AND revision NOT IN"
+        "DELETE FROM post_revisions WHERE post_id = ?1 AND revision <="
         " (SELECT revision FROM post_revisions WHERE post_id = ?1"
-        "  ORDER BY revision DESC LIMIT ?2)", error, pool);
+        "  ORDER BY revision DESC LIMIT 1 OFFSET ?2)", error, pool);
     apr_status_t rv;
 
     if (copy == NULL || prune == NULL)
@@ -328,6 +333,36 @@ static apr_status_t slug_redirect(wk_db_t *db, apr_int64_t id,
     return wk_db_step_done(db, drop, error, pool);
 }
 
+/*
+ * Returns 1 when the tag names, as slugs, are the tags the post has.  An
+ * autosave sends the tags each time, and relinking the same tags would
+ * run the change triggers of every link twice.
+ */
+static int tags_unchanged(const wk_post_t *current,
+                          const apr_array_header_t *names, apr_pool_t *pool)
+{
+    apr_hash_t *slugs = apr_hash_make(pool);
+    int i;
+
+    for (i = 0; i < names->nelts; i++) {
+        const char *name = APR_ARRAY_IDX(names, i, const char *);
+
+        if (name != NULL && *name != '\0')
+            apr_hash_set(slugs, wk_slugify(name, pool), APR_HASH_KEY_STRING,
+                         "");
+    }
+    if (current->tags == NULL
+        || (int)apr_hash_count(slugs) != current->tags->nelts)
+        return 0;
+    for (i = 0; i < current->tags->nelts; i++) {
+        const wk_tag_t *tag = &APR_ARRAY_IDX(current->tags, i, wk_tag_t);
+
+        if (apr_hash_get(slugs, tag->slug, APR_HASH_KEY_STRING) == NULL)
+            return 0;
+    }
+    return 1;
+}
+
 /* Deletes tags that no post has any more, so no tag page stays behind. */
 static apr_status_t tags_prune(wk_db_t *db, char **error, apr_pool_t *pool)
 {
@@ -393,6 +428,7 @@ static apr_status_t update_apply(wk_post_t **post, wk_db_t *db,
     int max_revisions = options->max_revisions > 0
                         ? options->max_revisions
                         : WK_EDIT_DEFAULT_MAX_REVISIONS;
+    int retag;
     apr_status_t rv;
 
     rv = wk_post_get(&current, db, id, pool);
@@ -402,6 +438,8 @@ static apr_status_t update_apply(wk_post_t **post, wk_db_t *db,
         *post = current;
         return WK_ECONFLICT;
     }
+    retag = fields->tags != NULL
+            && !tags_unchanged(current, fields->tags, pool);
 
     rv = fields_merge(&in, current, fields, html, now, error);
     if (rv == APR_SUCCESS)
@@ -410,9 +448,9 @@ static apr_status_t update_apply(wk_post_t **post, wk_db_t *db,
         rv = revision_save(db, id, max_revisions, error, pool);
     if (rv == APR_SUCCESS)
         rv = row_update(db, id, base_revision, &in, slug, now, error, pool);
-    if (rv == APR_SUCCESS && fields->tags != NULL)
+    if (rv == APR_SUCCESS && retag)
         rv = wk_post_set_tags(id, db, fields->tags, error, pool);
-    if (rv == APR_SUCCESS && fields->tags != NULL)
+    if (rv == APR_SUCCESS && retag)
         rv = tags_prune(db, error, pool);
 
     /* A post readers could reach under its old slug keeps that URL. */

@@ -220,6 +220,9 @@ static void test_update_revisions(wk_db_t *db, apr_pool_t *pool)
        revisions ? revisions->nelts : -1);
     ok(revisions && APR_ARRAY_IDX(revisions, 0, wk_revision_t).revision == 8,
        "newest kept revision is 8");
+    ok(revisions && revisions->nelts == 3
+       && APR_ARRAY_IDX(revisions, 2, wk_revision_t).revision == 6,
+       "oldest kept revision is 6");
 
     ok(set_title(&post, db, 999999, 1, "None", pool) == APR_NOTFOUND,
        "update of a missing post is APR_NOTFOUND");
@@ -407,6 +410,27 @@ static void test_list_and_tags(apr_pool_t *pool)
                            : NULL, "c-programming", "tag slug");
     ok(tags->nelts > 0 && APR_ARRAY_IDX(tags, 0, wk_tag_count_t).count == 2,
        "c-programming has two posts");
+
+    /* The same tag in other spellings keeps the post's tags; a tag
+     * swapped for another replaces them. */
+    apr_array_clear(fields.tags);
+    APR_ARRAY_PUSH(fields.tags, const char *) = "c programming";
+    APR_ARRAY_PUSH(fields.tags, const char *) = "C-Programming";
+    ok(wk_post_update(&a, db, a->id, 3, &fields, &options, apr_time_now(),
+                      &error, pool) == APR_SUCCESS,
+       "update with the same tag");
+    ok(a->tags->nelts == 1, "same tag in other spellings kept once");
+    is_str(a->tags->nelts > 0 ? APR_ARRAY_IDX(a->tags, 0, wk_tag_t).slug
+                              : NULL, "c-programming", "kept tag's slug");
+    apr_array_clear(fields.tags);
+    APR_ARRAY_PUSH(fields.tags, const char *) = "Old";
+    ok(wk_post_update(&a, db, a->id, 4, &fields, &options, apr_time_now(),
+                      &error, pool) == APR_SUCCESS, "update with another tag");
+    ok(a->tags->nelts == 1, "swapped tag is the only one");
+    is_str(a->tags->nelts > 0 ? APR_ARRAY_IDX(a->tags, 0, wk_tag_t).slug
+                              : NULL, "old", "swapped tag's slug");
+    ok(wk_tag_list_counts(&tags, db, pool) == APR_SUCCESS
+       && tags->nelts == 2, "both tags still have a post");
 
     ok(wk_post_delete(db, b->id, b->revision + 1, &error, pool)
        == WK_ECONFLICT, "delete at another revision conflicts");
