@@ -29,7 +29,8 @@ CORE_SRC += mod_writekit/wk_media.c mod_writekit/wk_multipart.c
 CORE_SRC += mod_writekit/wk_wpformat.c mod_writekit/wk_import_source.c \
             mod_writekit/wk_import_media.c mod_writekit/wk_import_wxr.c \
             mod_writekit/wk_import_ghost.c mod_writekit/wk_ghost_render.c \
-            mod_writekit/wk_archive.c mod_writekit/wk_export.c
+            mod_writekit/wk_archive.c mod_writekit/wk_export.c \
+            mod_writekit/wk_export_wxr.c
 CORE_OBJ = $(CORE_SRC:mod_writekit/%.c=$(BUILD)/core/%.o) $(BUILD)/core/wk_schema.o
 CORE_LIB = $(BUILD)/libwkcore.a
 

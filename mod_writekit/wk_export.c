@@ -158,25 +158,19 @@ static void toml_list(wk_buf_t *out, const char *key,
     wk_buf_puts(out, "]\n");
 }
 
-/* Returns the old URLs that redirect to post id, each with a leading
- * '/', as an alias is written. */
-static apr_status_t post_redirects(apr_array_header_t **paths, wk_db_t *db,
-                                   apr_int64_t id, apr_pool_t *pool)
+/* Appends the old URLs as aliases, each with a leading '/'. */
+static void toml_aliases(wk_buf_t *out, const apr_array_header_t *paths,
+                         apr_pool_t *pool)
 {
-    sqlite3_stmt *stmt = wk_db_prepare(db, "SELECT path FROM redirects"
-                                       " WHERE post_id = ?1 ORDER BY path");
-    int rc;
+    apr_array_header_t *aliases = apr_array_make(pool, paths->nelts,
+                                                 sizeof(const char *));
+    int i;
 
-    *paths = apr_array_make(pool, 4, sizeof(const char *));
-    if (stmt == NULL)
-        return WK_EDB;
-    sqlite3_bind_int64(stmt, 1, id);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        APR_ARRAY_PUSH(*paths, const char *) =
-            apr_pstrcat(pool, "/", (const char *)sqlite3_column_text(stmt, 0),
+    for (i = 0; i < paths->nelts; i++)
+        APR_ARRAY_PUSH(aliases, const char *) =
+            apr_pstrcat(pool, "/", APR_ARRAY_IDX(paths, i, const char *),
                         NULL);
-    sqlite3_reset(stmt);
-    return rc == SQLITE_DONE ? APR_SUCCESS : WK_EDB;
+    toml_list(out, "aliases", aliases, 0);
 }
 
 /* Builds a post's file: front matter, then its source as stored. */
@@ -204,7 +198,7 @@ static const char *post_file(const wk_post_t *post,
     toml_field(out, "featured_image", post->featured_image);
     toml_field(out, "canonical_url", post->canonical_url);
     toml_list(out, "tags", post->tags, 1);
-    toml_list(out, "aliases", aliases, 0);
+    toml_aliases(out, aliases, pool);
     wk_buf_puts(out, "+++\n");
     wk_buf_puts(out, post->source);
     return apr_pstrmemdup(pool, out->data, out->len);
@@ -268,7 +262,7 @@ static apr_status_t posts_write(wk_export_counts_t *counts, wk_db_t *db,
         rv = wk_post_get(&post, db, APR_ARRAY_IDX(ids, i, apr_int64_t),
                          post_pool);
         if (rv == APR_SUCCESS)
-            rv = post_redirects(&aliases, db, post->id, post_pool);
+            rv = wk_post_redirects(&aliases, db, post->id, post_pool);
         if (rv != APR_SUCCESS)
             break;
         if (!path_writable(post->slug)) {

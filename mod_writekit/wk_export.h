@@ -6,6 +6,8 @@
 #ifndef WK_EXPORT_H
 #define WK_EXPORT_H
 
+#include <apr_file_io.h>
+
 #include "wk_store.h"
 
 /* The folder images are written to, below the export's folder, and the
@@ -18,6 +20,13 @@
     "# back, storing the images of media/ under their path below it.\n"  \
     "format = \"writekit-export\"\n"                                       \
     "version = 1\n"
+
+/* The generator a WordPress export of mod_writekit names, and the meta
+ * key of each old URL of a post in it.  WordPress keeps both as they are,
+ * and the WordPress import of mod_writekit restores the redirects from
+ * them. */
+#define WK_EXPORT_GENERATOR "mod_writekit"
+#define WK_EXPORT_REDIRECT_META "_writekit_redirect"
 
 /* What an export wrote. */
 typedef struct wk_export_counts {
@@ -45,5 +54,18 @@ typedef struct wk_export_counts {
 apr_status_t wk_export_folder(wk_export_counts_t *counts, wk_db_t *db,
                               const char *dir, char **error,
                               apr_pool_t *pool);
+
+/*
+ * Writes every post, page, tag, author and image of db to out as a
+ * WordPress export (WXR 1.2), in one read transaction.  Posts carry
+ * their rendered HTML, since WordPress has no markdown, with links to
+ * stored images made absolute under the blog's base URL.  Each image is
+ * an attachment at BASE_URL/media/PATH, which WordPress's importer can
+ * fetch while the blog is up.  Old URLs become _wp_old_slug and
+ * WK_EXPORT_REDIRECT_META post meta.  Returns the error of a read or
+ * write that failed, with *error set.
+ */
+apr_status_t wk_export_wxr(wk_export_counts_t *counts, wk_db_t *db,
+                           apr_file_t *out, char **error, apr_pool_t *pool);
 
 #endif

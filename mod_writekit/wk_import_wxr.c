@@ -20,6 +20,7 @@
 
 #include <libxml/xmlreader.h>
 
+#include "wk_export.h"
 #include "wk_import_run.h"
 #include "wk_sanitize.h"
 #include "wk_timefmt.h"
@@ -59,6 +60,7 @@ typedef struct wxr_site {
     wk_media_rules_t media;     /* where uploads are, hosts included */
     int utc_offset;             /* seconds the site's local time is ahead */
     int utc_offset_known;
+    int from_writekit;          /* written by mod_writekit's export */
 } wxr_site_t;
 
 /* One <item>, with only the fields the import reads. */
@@ -98,7 +100,7 @@ typedef struct wxr_reader {
 /* The postmeta keys read from items. */
 static const char *const meta_keys[] = {
     "_thumbnail_id", "_wp_attached_file", "_yoast_wpseo_metadesc",
-    "_yoast_wpseo_canonical", NULL
+    "_yoast_wpseo_canonical", WK_EXPORT_REDIRECT_META, NULL
 };
 
 /* ---------------------------------------------------------------------- */
@@ -203,7 +205,7 @@ static apr_status_t wxr_fail(wxr_reader_t *wr, char **error,
 /* Turns a reader result below 1 into an error naming libxml2's reason. */
 static apr_status_t wxr_read_error(wxr_reader_t *wr, char **error)
 {
-    /* libxml2's streaming parser says "Extra content at the end of the
+    /* libxml2's streaming parser reports "Extra content at the end of the
      * document" for a file that stops inside an element. */
     if (wr->parse_error != NULL && !wr->root_closed
         && strstr(wr->parse_error, "Extra content") != NULL)
@@ -448,7 +450,7 @@ static apr_status_t item_postmeta(wxr_item_t *item, wxr_reader_t *wr,
     }
     for (i = 0; key != NULL && value != NULL && !over && meta_keys[i]; i++) {
         if (strcmp(key, meta_keys[i]) == 0)
-            apr_table_setn(item->meta, meta_keys[i], value);
+            apr_table_addn(item->meta, meta_keys[i], value);
     }
     return APR_SUCCESS;
 }
@@ -548,6 +550,21 @@ static void site_base_set(wxr_site_t *site, const char *url,
     site->base_path = apr_pstrmemdup(pool, path, len);
 }
 
+/* Where the media of an export of mod_writekit are: at /media/PATH of
+ * its blog, and below media/ in a folder it exported. */
+static const char *const writekit_layouts[] = { "", "media/", NULL };
+
+/* Switches to the rules of an export of mod_writekit, whose images keep
+ * their stored paths. */
+static void site_writekit_set(wxr_site_t *site)
+{
+    site->from_writekit = 1;
+    site->media.marker = "/media/";
+    site->media.stored_prefix = "";
+    site->media.layouts = writekit_layouts;
+    site->media.original = NULL;
+}
+
 /* Reads a channel's <wp:author>; the second pass stores it. */
 static apr_status_t author_read(wxr_reader_t *wr, char **error,
                                 apr_pool_t *pool)
@@ -636,7 +653,7 @@ static void item_survey(wxr_reader_t *wr, const wxr_item_t *item,
                      apr_pstrdup(wr->run->pool, item->post_id),
                      APR_HASH_KEY_STRING, attachment);
         wk_url_split(&host, item->attachment_url, pool);
-        if (strstr(item->attachment_url, UPLOADS_DIR) == NULL && *host)
+        if (strstr(item->attachment_url, site->media.marker) == NULL && *host)
             apr_hash_set(site->media.root_hosts,
                          apr_pstrdup(wr->run->pool, host),
                          APR_HASH_KEY_STRING, "");
@@ -802,11 +819,24 @@ static const char *item_status(wk_post_input_t *in, wxr_reader_t *wr,
     return NULL;
 }
 
+static int alias_add(void *aliases, const char *key, const char *value)
+{
+    APR_ARRAY_PUSH((apr_array_header_t *)aliases, const char *) = value;
+    return 1;
+}
+
 /* Sets the old URLs: the permalink, ?p=ID and, for a page, ?page_id=ID. */
 static void item_aliases(wk_post_input_t *in, wxr_reader_t *wr,
                          const wxr_item_t *item, apr_pool_t *pool)
 {
     in->aliases = apr_array_make(pool, 4, sizeof(const char *));
+    /* An export of mod_writekit lists every old URL itself; its links and
+     * ids are the new blog's, not old URLs. */
+    if (wr->site->from_writekit) {
+        apr_table_do(alias_add, in->aliases, item->meta,
+                     WK_EXPORT_REDIRECT_META, NULL);
+        return;
+    }
     link_aliases(in->aliases, wr->site, item->link, pool);
     APR_ARRAY_PUSH(in->aliases, const char *) = apr_pstrcat(pool, "?p=",
                                                             item->post_id,
@@ -854,7 +884,9 @@ static const char *item_html(wxr_reader_t *wr, const wxr_item_t *item,
             "shortcode [%s] left as text: WordPress builds it from data an "
             "export does not carry", APR_ARRAY_IDX(shortcodes, i,
                                                    const char *));
-    if (!wk_wp_has_blocks(html))
+    /* mod_writekit exports the HTML it serves, which needs no
+     * paragraphs added. */
+    if (!wk_wp_has_blocks(html) && !wr->site->from_writekit)
         html = wk_wp_autop(html, pool);
     wk_html_sanitize_rewrite(&clean, html, strlen(html),
                              wr->run->iframe_hosts, wk_post_media_rewrite,
@@ -1058,6 +1090,12 @@ static apr_status_t channel_child(wxr_reader_t *wr, char **error,
     }
     if (element_is(wr, "wp", "author"))
         return author_read(wr, error, pool);
+    if (element_is(wr, NULL, "generator")) {
+        rv = element_text(&text, &over, wr, 256, error, pool);
+        if (rv == APR_SUCCESS && strcmp(text, WK_EXPORT_GENERATOR) == 0)
+            site_writekit_set(wr->site);
+        return rv;
+    }
     if (element_is(wr, "wp", "wxr_version")) {
         rv = element_text(&text, &over, wr, 64, error, pool);
         if (rv == APR_SUCCESS && strcmp(text, "1.0") != 0

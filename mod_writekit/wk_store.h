@@ -292,6 +292,11 @@ typedef struct wk_author {
     const char *website;
 } wk_author_t;
 
+/* Returns the old URL paths that redirect to post id (const char *,
+ * without leading '/'), in order. */
+apr_status_t wk_post_redirects(apr_array_header_t **paths, wk_db_t *db,
+                               apr_int64_t id, apr_pool_t *pool);
+
 /* Inserts the author, or updates the one with the same slug. */
 apr_status_t wk_author_put(wk_db_t *db, const wk_author_t *author,
                            char **error, apr_pool_t *pool);

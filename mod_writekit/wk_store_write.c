@@ -539,6 +539,24 @@ apr_status_t wk_setting_set(wk_db_t *db, const char *name,
     return wk_db_step_done(db, stmt, error, pool);
 }
 
+apr_status_t wk_post_redirects(apr_array_header_t **paths, wk_db_t *db,
+                               apr_int64_t id, apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt = wk_db_prepare(db, "SELECT path FROM redirects"
+                                       " WHERE post_id = ?1 ORDER BY path");
+    int rc;
+
+    *paths = apr_array_make(pool, 4, sizeof(const char *));
+    if (stmt == NULL)
+        return WK_EDB;
+    sqlite3_bind_int64(stmt, 1, id);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        APR_ARRAY_PUSH(*paths, const char *) =
+            apr_pstrdup(pool, (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_reset(stmt);
+    return rc == SQLITE_DONE ? APR_SUCCESS : WK_EDB;
+}
+
 apr_status_t wk_author_put(wk_db_t *db, const wk_author_t *author,
                            char **error, apr_pool_t *pool)
 {

@@ -69,6 +69,10 @@ static const char usage_text[] =
     "      be missing or empty: a folder of markdown posts with front\n"
     "      matter (HTML posts keep HTML bodies) that 'writekit import'\n"
     "      reads back.\n"
+    "  export FILE OUT --wxr\n"
+    "      Write FILE as a WordPress export (WXR 1.2) to the new file OUT,\n"
+    "      for WordPress's importer; images are attachments at the blog's\n"
+    "      base URL.\n"
     "\n"
     "exit status: 0 success, 1 failure or some files skipped for an error,\n"
     "2 usage error.\n";
@@ -592,25 +596,63 @@ static int command_import(int argc, const char *const *argv,
 /* export                                                                  */
 /* ---------------------------------------------------------------------- */
 
+/* Writes the WordPress export of db to the new file out. */
+static apr_status_t export_wxr_write(wk_export_counts_t *counts, wk_db_t *db,
+                                     const char *out, char **error,
+                                     apr_pool_t *pool)
+{
+    apr_file_t *file;
+    apr_status_t rv;
+    char message[256];
+
+    rv = apr_file_open(&file, out, APR_FOPEN_WRITE | APR_FOPEN_CREATE
+                       | APR_FOPEN_EXCL | APR_FOPEN_BUFFERED,
+                       APR_FPROT_OS_DEFAULT, pool);
+    if (rv != APR_SUCCESS) {
+        *error = apr_psprintf(pool, "%s: cannot create the file: %s%s", out,
+                              apr_strerror(rv, message, sizeof(message)),
+                              APR_STATUS_IS_EEXIST(rv)
+                              ? " (export into a new file)" : "");
+        return rv;
+    }
+    rv = wk_export_wxr(counts, db, file, error, pool);
+    if (apr_file_close(file) != APR_SUCCESS && rv == APR_SUCCESS) {
+        *error = apr_psprintf(pool, "%s: cannot write the file", out);
+        rv = APR_EGENERAL;
+    }
+    return rv;
+}
+
 static int command_export(int argc, const char *const *argv,
                           apr_pool_t *pool)
 {
     static const char *const allowed[] = { NULL };
+    const char **rest = apr_pcalloc(pool, sizeof(char *) * (argc + 1));
     wk_export_counts_t counts;
     const char *path, *dir;
     cli_args_t args;
     wk_db_t *db;
     char *error;
-    int status;
+    int status, wxr = 0, count = 0, i;
+    apr_status_t rv;
 
-    status = args_read(&args, argc, argv, allowed, 2, "export", pool);
+    /* --wxr takes no value, which args_read() does not know. */
+    for (i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--wxr") == 0)
+            wxr = 1;
+        else
+            rest[count++] = argv[i];
+    }
+    status = args_read(&args, count, rest, allowed, 2, "export", pool);
     if (status != EXIT_OK)
         return status;
     path = arg_at(&args, 0);
     dir = arg_at(&args, 1);
     if (tenant_open(&db, path, 0, pool) != EXIT_OK)
         return EXIT_FAILED;
-    if (wk_export_folder(&counts, db, dir, &error, pool) != APR_SUCCESS) {
+    rv = wxr ? export_wxr_write(&counts, db, dir, &error, pool)
+             : wk_export_folder(&counts, db, dir, &error, pool);
+    if (rv != APR_SUCCESS) {
         fail(NULL, error);
         wk_db_close(db);
         return EXIT_FAILED;
