@@ -1,6 +1,7 @@
 /*
  * wk_api_site.c: the studio's whole-blog endpoints: markdown preview,
- * the blog's settings, and the export of the tenant file.
+ * the blog's settings, and the exports: the tenant file, the folder of
+ * writekit export as a zip, and a WordPress export.
  *
  * Preview is where WriteKitMaxPostSize and the render budget meet the
  * module: it renders with the limits a save uses, so an author sees the
@@ -19,6 +20,8 @@
 #include <http_protocol.h>
 
 #include "wk_api.h"
+#include "wk_archive.h"
+#include "wk_export.h"
 #include "wk_host.h"
 #include "wk_markdown.h"
 
@@ -556,8 +559,9 @@ static apr_status_t backup_run(sqlite3 *source, const char *path,
     return APR_SUCCESS;
 }
 
-/* The download's name: the request's host name, else "blog". */
-static const char *export_name(request_rec *r)
+/* The download's name: the request's host name, else "blog", and the
+ * extension. */
+static const char *export_name(request_rec *r, const char *extension)
 {
     const char *name;
 
@@ -565,11 +569,13 @@ static const char *export_name(request_rec *r)
         || wk_host_normalize(&name, r->hostname, strlen(r->hostname),
                              r->pool) != APR_SUCCESS)
         name = "blog";
-    return apr_pstrcat(r->pool, name, ".db", NULL);
+    return apr_pstrcat(r->pool, name, extension, NULL);
 }
 
-/* Sends the file at path as the response body. */
-static int export_send(wk_api_request_t *req, const char *path)
+/* Sends the file at path as the response body, of type, named after the
+ * host with extension. */
+static int export_send(wk_api_request_t *req, const char *path,
+                       const char *type, const char *extension)
 {
     request_rec *r = req->r;
     apr_finfo_t finfo;
@@ -590,10 +596,10 @@ static int export_send(wk_api_request_t *req, const char *path)
                             "The export could not be read back.");
     }
 
-    ap_set_content_type(r, "application/vnd.sqlite3");
+    ap_set_content_type(r, type);
     apr_table_setn(r->headers_out, "Content-Disposition",
                    apr_psprintf(r->pool, "attachment; filename=\"%s\"",
-                                export_name(r)));
+                                export_name(r, extension)));
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
     ap_set_content_length(r, finfo.size);
@@ -633,14 +639,84 @@ static int export_get(wk_api_request_t *req)
                             "The export could not be made; try again "
                             "shortly.");
     }
-    return export_send(req, path);
+    return export_send(req, path, "application/vnd.sqlite3", ".db");
+}
+
+/* Logs a failed export once and responds 503 export_failed. */
+static int export_failed(wk_api_request_t *req, const char *format,
+                         apr_status_t rv, const char *error)
+{
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, rv < APR_OS_START_USERERR ? rv : 0,
+                  req->r, "WK00310: tenant %s: %s export failed: %s",
+                  wk_db_path(req->db), format, error);
+    apr_table_setn(req->r->err_headers_out, "Retry-After", "60");
+    return wk_api_error(req, HTTP_SERVICE_UNAVAILABLE, "export_failed",
+                        "The export could not be made; try again shortly.");
+}
+
+/* GET export?format=wxr: the blog as a WordPress export (WXR 1.2). */
+static int export_wxr_get(wk_api_request_t *req)
+{
+    request_rec *r = req->r;
+    wk_export_counts_t counts;
+    const char *path = NULL;
+    apr_file_t *file;
+    char *error = "cannot create a temporary file";
+    apr_status_t rv;
+
+    rv = export_file_make(&path, r->pool);
+    if (rv == APR_SUCCESS)
+        rv = apr_file_open(&file, path, APR_FOPEN_WRITE | APR_FOPEN_TRUNCATE
+                           | APR_FOPEN_BUFFERED, 0, r->pool);
+    if (rv == APR_SUCCESS) {
+        rv = wk_export_wxr(&counts, req->db, file, &error, r->pool);
+        if (apr_file_close(file) != APR_SUCCESS && rv == APR_SUCCESS) {
+            rv = APR_EGENERAL;
+            error = "cannot write the temporary file";
+        }
+    }
+    if (rv != APR_SUCCESS)
+        return export_failed(req, "WordPress", rv, error);
+    return export_send(req, path, "application/xml; charset=utf-8",
+                       ".wordpress.xml");
+}
+
+/* GET export?format=markdown: the folder of writekit export, zipped. */
+static int export_markdown_get(wk_api_request_t *req)
+{
+    request_rec *r = req->r;
+    wk_export_counts_t counts;
+    const char *dir = NULL, *path = NULL;
+    char *error = "cannot create a temporary file";
+    apr_status_t rv;
+
+    rv = export_file_make(&path, r->pool);
+    if (rv == APR_SUCCESS)
+        rv = wk_temp_folder_make(&dir, &error, r->pool);
+    if (rv == APR_SUCCESS)
+        rv = wk_export_folder(&counts, req->db, dir, &error, r->pool);
+    if (rv == APR_SUCCESS)
+        rv = wk_zip_folder(path, dir, &error, r->pool);
+    if (rv != APR_SUCCESS)
+        return export_failed(req, "markdown", rv, error);
+    return export_send(req, path, "application/zip", ".zip");
 }
 
 int wk_api_export(wk_api_request_t *req)
 {
+    const char *format;
+
     if (strcmp(req->path, "export") != 0)
         return wk_api_not_found(req);
     if (req->r->method_number != M_GET)
         return wk_api_method_not_allowed(req, "GET");
-    return export_get(req);
+    format = apr_table_get(wk_api_query(req), "format");
+    if (format == NULL || strcmp(format, "sqlite") == 0)
+        return export_get(req);
+    if (strcmp(format, "wxr") == 0)
+        return export_wxr_get(req);
+    if (strcmp(format, "markdown") == 0)
+        return export_markdown_get(req);
+    return wk_api_error(req, HTTP_BAD_REQUEST, "invalid_parameter",
+                        "format must be sqlite, markdown or wxr");
 }

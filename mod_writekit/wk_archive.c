@@ -235,10 +235,8 @@ static apr_status_t entry_unpack(zip_t *zip, zip_uint64_t i, const char *dir,
     return got < 0 || rv != APR_SUCCESS ? WK_EINVAL : APR_SUCCESS;
 }
 
-/* Makes a new folder in the system's temporary directory, removed when
- * pool is. */
-static apr_status_t folder_make(const char **dir, char **error,
-                                apr_pool_t *pool)
+apr_status_t wk_temp_folder_make(const char **dir, char **error,
+                                 apr_pool_t *pool)
 {
     const char *tmp;
     char *template;
@@ -247,10 +245,10 @@ static apr_status_t folder_make(const char **dir, char **error,
         *error = "no temporary directory to unpack the zip in";
         return APR_EGENERAL;
     }
-    template = apr_pstrcat(pool, tmp, "/wk-import-XXXXXX", NULL);
+    template = apr_pstrcat(pool, tmp, "/wk-folder-XXXXXX", NULL);
     if (mkdtemp(template) == NULL) {
-        *error = apr_psprintf(pool, "cannot make a folder in %s to unpack "
-                              "the zip in", tmp);
+        *error = apr_psprintf(pool, "cannot make a temporary folder in %s",
+                              tmp);
         return APR_EGENERAL;
     }
     *dir = template;
@@ -283,11 +281,98 @@ apr_status_t wk_zip_extract(const char **dir, const char *path,
     }
     rv = entries_check(zip, path, max_bytes, max_entries, error, pool);
     if (rv == APR_SUCCESS)
-        rv = folder_make(dir, error, pool);
+        rv = wk_temp_folder_make(dir, error, pool);
 
     count = zip_get_num_entries(zip, 0);
     for (i = 0; rv == APR_SUCCESS && i < count; i++)
         rv = entry_unpack(zip, (zip_uint64_t)i, *dir, path, error, pool);
     zip_discard(zip);
     return rv;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Writing                                                                 */
+/* ---------------------------------------------------------------------- */
+
+/* Adds the folder relative (below root, "" for root itself) and
+ * everything in it to zip. */
+static apr_status_t folder_add(zip_t *zip, const char *root,
+                               const char *relative, char **error,
+                               apr_pool_t *pool)
+{
+    const char *path = *relative ? apr_pstrcat(pool, root, "/", relative,
+                                               NULL)
+                                 : root;
+    apr_status_t rv = APR_SUCCESS;
+    apr_dir_t *dir;
+    apr_finfo_t info;
+
+    if (apr_dir_open(&dir, path, pool) != APR_SUCCESS) {
+        *error = apr_psprintf(pool, "%s: cannot read the folder", path);
+        return APR_EGENERAL;
+    }
+    while (rv == APR_SUCCESS
+           && apr_dir_read(&info, APR_FINFO_NAME | APR_FINFO_TYPE, dir)
+              == APR_SUCCESS) {
+        const char *name;
+        zip_source_t *source;
+
+        if (strcmp(info.name, ".") == 0 || strcmp(info.name, "..") == 0)
+            continue;
+        name = *relative ? apr_pstrcat(pool, relative, "/", info.name, NULL)
+                         : apr_pstrdup(pool, info.name);
+        if (info.filetype == APR_DIR) {
+            if (zip_dir_add(zip, name, ZIP_FL_ENC_UTF_8) < 0)
+                rv = APR_EGENERAL;
+            else
+                rv = folder_add(zip, root, name, error, pool);
+            continue;
+        }
+        if (info.filetype != APR_REG)
+            continue;
+        source = zip_source_file(zip, apr_pstrcat(pool, root, "/", name,
+                                                  NULL), 0, -1);
+        if (source == NULL || zip_file_add(zip, name, source,
+                                           ZIP_FL_ENC_UTF_8) < 0) {
+            zip_source_free(source);
+            rv = APR_EGENERAL;
+        }
+    }
+    apr_dir_close(dir);
+    if (rv != APR_SUCCESS && *error == NULL)
+        *error = apr_psprintf(pool, "cannot add %s to the zip: %s", path,
+                              zip_strerror(zip));
+    return rv;
+}
+
+apr_status_t wk_zip_folder(const char *path, const char *dir, char **error,
+                           apr_pool_t *pool)
+{
+    zip_error_t zip_error;
+    zip_t *zip;
+    int code;
+    apr_status_t rv;
+
+    *error = NULL;
+    zip = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &code);
+    if (zip == NULL) {
+        zip_error_init_with_code(&zip_error, code);
+        *error = apr_psprintf(pool, "%s: cannot create the zip: %s", path,
+                              zip_error_strerror(&zip_error));
+        zip_error_fini(&zip_error);
+        return APR_EGENERAL;
+    }
+    rv = folder_add(zip, dir, "", error, pool);
+    if (rv != APR_SUCCESS) {
+        zip_discard(zip);
+        return rv;
+    }
+    /* The files are read only now, as the zip is written. */
+    if (zip_close(zip) != 0) {
+        *error = apr_psprintf(pool, "%s: cannot write the zip: %s", path,
+                              zip_strerror(zip));
+        zip_discard(zip);
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
 }

@@ -28,4 +28,19 @@ apr_status_t wk_zip_extract(const char **dir, const char *path,
                             apr_uint64_t max_bytes, int max_entries,
                             char **error, apr_pool_t *pool);
 
+/* Makes a new folder, readable by this user only, in the system's
+ * temporary directory; a cleanup on pool removes it with everything in
+ * it. */
+apr_status_t wk_temp_folder_make(const char **dir, char **error,
+                                 apr_pool_t *pool);
+
+/*
+ * Writes the files and folders below dir into a new zip at path, with
+ * names relative to dir, compressed with deflate.  Symbolic links are
+ * left out.  Returns an error with *error set when a file cannot be read
+ * or the zip cannot be written.
+ */
+apr_status_t wk_zip_folder(const char *path, const char *dir, char **error,
+                           apr_pool_t *pool);
+
 #endif

@@ -9,6 +9,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
+use WriteKit::Tenant;
 use WriteKit::Test;
 
 my $fixtures = "$FindBin::Bin/fixtures/import";
@@ -16,18 +17,13 @@ my $corpus = $ENV{WK_WORDPRESS_CORPUS}
              // "$FindBin::Bin/../../shared/corpus/wordpress";
 my $mark = log_mark();
 
-sub dump_of {
-    my ($file) = @_;
-    return scalar `sqlite3 $file .dump`;
-}
-
 # A blog that already holds an import, so a change would show.
 my $host = 'hostile.mass.example';
 my $file = make_blog("mass/$host.db", title => 'Hostile',
                      base_url => "http://$host");
 my ($rc, $out, $err) = writekit('import', $file, "$fixtures/wxr-1.1.xml");
 is($rc, 0, 'a first import succeeds');
-my $before = dump_of($file);
+my $before = tenant_dump($file);
 like($before, qr/INSERT INTO posts/, 'the dump shows the posts');
 
 my @cases = (
@@ -46,9 +42,9 @@ for my $case (@cases) {
     is($rc, 1, "$name fails");
     like($err, qr/^writekit: \Q$path\E: /, "$name: message names the file");
     like($err, $reason, "$name: message gives the reason");
-    is(dump_of($file), $before, "$name: tenant unchanged");
+    is(tenant_dump($file), $before, "$name: tenant unchanged");
 }
-unlike("$out$err" . dump_of($file), qr/root:x:0/,
+unlike("$out$err" . tenant_dump($file), qr/root:x:0/,
        'no file named by an external entity was read');
 
 SKIP: {
@@ -58,7 +54,7 @@ SKIP: {
     is($rc, 1, 'corpus malformed export fails');
     like($err, qr/\Q$malformed\E: line \d+: malformed XML/,
          'corpus malformed export: file and reason named');
-    is(dump_of($file), $before, 'corpus malformed export: tenant unchanged');
+    is(tenant_dump($file), $before, 'corpus malformed export: tenant unchanged');
 }
 
 # Files made for the run, never committed: a text node over libxml2's
@@ -92,7 +88,7 @@ my $huge_text = write_export('huge-text.xml', post_item(1, 'y' x 30_000_000));
 ($rc, $out, $err) = writekit('import', $file, $huge_text);
 is($rc, 1, 'a 30 MB text fails');
 like($err, qr/over libxml2's limit of 10000000 bytes/, 'and names the limit');
-is(dump_of($file), $before, 'a 30 MB text changes nothing');
+is(tenant_dump($file), $before, 'a 30 MB text changes nothing');
 
 my $long_post = write_export('long-post.xml', post_item(1, 'z' x 2_000_000),
                              post_item(2, 'short'));

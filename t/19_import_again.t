@@ -8,15 +8,11 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
+use WriteKit::Tenant;
 use WriteKit::Test;
 
 my $fixtures = "$FindBin::Bin/fixtures/import";
 my $mark = log_mark();
-
-sub dump_of {
-    my ($file) = @_;
-    return scalar `sqlite3 $file .dump`;
-}
 
 sub count_of {
     my ($file, $table) = @_;
@@ -40,7 +36,7 @@ my ($rc, $out, $err) = writekit(@import);
 is($rc, 0, 'first import') or diag($err);
 my %first = map { $_ => count_of($file, $_) }
             qw(posts tags post_tags redirects media authors);
-my $dump = dump_of($file);
+my $dump = tenant_dump($file);
 
 ($rc, $out, $err) = writekit(@import);
 is($rc, 0, 'second import');
@@ -50,7 +46,7 @@ for my $table (sort keys %first) {
     is(count_of($file, $table), $first{$table},
        "$table: $first{$table} rows after the second import too");
 }
-is(dump_of($file), $dump, 'tenant file the same after the second import');
+is(tenant_dump($file), $dump, 'tenant file the same after the second import');
 
 # A changed export updates the post it changed and nothing else.
 (my $changed = do { local (@ARGV, $/) = "$fixtures/wxr-1.2.xml"; <> })
@@ -76,7 +72,7 @@ is($rc, 0, 'a first import into the partial blog');
 sql_run($partial, "CREATE TRIGGER fail_post BEFORE INSERT ON posts"
                   . " WHEN NEW.title = 'Gallery day'"
                   . " BEGIN SELECT RAISE(ABORT, 'injected post failure'); END");
-my $before = dump_of($partial);
+my $before = tenant_dump($partial);
 ($rc, $out, $err) = writekit('import', $partial, "$fixtures/wxr-1.2.xml",
                              '--media', "$fixtures/wxr-media");
 is($rc, 1, 'import with a failing write fails');
@@ -84,18 +80,18 @@ like($err, qr/injected post failure; nothing was imported/,
      'the message gives the failure');
 like($out, qr/post 101 "Harbour at dawn": imported/,
      'posts before the failure had been written');
-is(dump_of($partial), $before, 'and are rolled back with the rest');
+is(tenant_dump($partial), $before, 'and are rolled back with the rest');
 
 sql_run($partial, "DROP TRIGGER fail_post");
 sql_run($partial, "CREATE TRIGGER fail_media BEFORE INSERT ON media"
                   . " BEGIN SELECT RAISE(ABORT, 'injected media failure'); END");
-$before = dump_of($partial);
+$before = tenant_dump($partial);
 ($rc, $out, $err) = writekit('import', $partial, "$fixtures/wxr-1.2.xml",
                              '--media', "$fixtures/wxr-media");
 is($rc, 1, 'import with a failing media write fails');
 like($err, qr/injected media failure; nothing was imported/,
      'the media failure is named');
-is(dump_of($partial), $before, 'and nothing is kept');
+is(tenant_dump($partial), $before, 'and nothing is kept');
 
 # The same for a folder: the second file fails, the first is undone.
 my $dir = write_posts(
@@ -106,22 +102,22 @@ sql_run($partial, "DROP TRIGGER fail_media");
 sql_run($partial, "CREATE TRIGGER fail_folder BEFORE INSERT ON posts"
                   . " WHEN NEW.title = 'Second'"
                   . " BEGIN SELECT RAISE(ABORT, 'injected folder failure'); END");
-$before = dump_of($partial);
+$before = tenant_dump($partial);
 ($rc, $out, $err) = writekit('import', $partial, $dir);
 is($rc, 1, 'folder import with a failing write fails');
 like($err, qr/injected folder failure; nothing was imported/,
      'the folder failure is named');
 like($out, qr{a-first\.md: imported}, 'the first file had been written');
-is(dump_of($partial), $before, 'and is rolled back');
+is(tenant_dump($partial), $before, 'and is rolled back');
 
 sql_run($partial, "DROP TRIGGER fail_folder");
 ($rc, $out, $err) = writekit('import', $partial, $dir);
 is($rc, 0, 'the folder imports once the failure is gone');
-my $folder_dump = dump_of($partial);
+my $folder_dump = tenant_dump($partial);
 ($rc, $out, $err) = writekit('import', $partial, $dir);
 like($out, qr/: 0 imported, 0 updated, 2 unchanged, /,
      'a folder imported again is unchanged');
-is(dump_of($partial), $folder_dump, 'tenant file the same after it');
+is(tenant_dump($partial), $folder_dump, 'tenant file the same after it');
 
 no_unexpected_errors($mark);
 done_testing();

@@ -13,6 +13,7 @@ use Time::Local qw(timegm);
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
+use WriteKit::Tenant;
 use WriteKit::Test;
 
 my $fixtures = "$FindBin::Bin/fixtures/import";
@@ -23,11 +24,6 @@ sub sql {
     my $out = `sqlite3 -separator '|' $file "$query"`;
     chomp $out;
     return decode_utf8($out);
-}
-
-sub dump_of {
-    my ($file) = @_;
-    return scalar `sqlite3 $file .dump`;
 }
 
 sub page_of {
@@ -144,12 +140,12 @@ like($mobiledoc, qr{<img src="\.\./media/content/images/2023/05/keeper\.png" alt
 like($mobiledoc, qr{<hr />\s*<h3>End</h3>}, 'mobiledoc rule and heading');
 
 # Again: nothing changes.
-my $dump = dump_of($file);
+my $dump = tenant_dump($file);
 ($rc, $out, $err) = writekit('import', $file, "$fixtures/ghost-5.json",
                              '--media', "$fixtures/ghost-media");
 like($out, qr/: 0 imported, 0 updated, 6 unchanged, /,
      'second import changes no post');
-is(dump_of($file), $dump, 'tenant file the same after it');
+is(tenant_dump($file), $dump, 'tenant file the same after it');
 
 # --private draft brings members-only posts in as drafts.
 my $private = make_blog('mass/ghost-private.mass.example.db');
@@ -191,7 +187,7 @@ unlike(sql($old, ".dump"), qr/SECRETMARKER|\$2a\$10\$/,
 
 # --- Broken exports change nothing ---------------------------------------
 
-my $before = dump_of($old);
+my $before = tenant_dump($old);
 for my $case (
     [ 'ghost-truncated.json', qr/malformed JSON at byte 2000: the file ends before the JSON does/ ],
     [ 'ghost-not-export.json', qr/not a Ghost export: no data\.posts list/ ],
@@ -204,7 +200,7 @@ for my $case (
     is($rc, 1, "$name fails");
     like($err, qr/^writekit: \Q$path\E: /, "$name: message names the file");
     like($err, $reason, "$name: message gives the reason");
-    is(dump_of($old), $before, "$name: tenant unchanged");
+    is(tenant_dump($old), $before, "$name: tenant unchanged");
 }
 
 no_unexpected_errors($mark);

@@ -11,6 +11,7 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
+use WriteKit::Tenant;
 use WriteKit::Test;
 
 my $fixtures = "$FindBin::Bin/fixtures/import";
@@ -22,11 +23,6 @@ sub sql {
     my $out = `sqlite3 -separator '|' $file "$query"`;
     chomp $out;
     return $out;
-}
-
-sub dump_of {
-    my ($file) = @_;
-    return scalar `sqlite3 $file .dump`;
 }
 
 # Writes a zip of name => content (a scalar ref for bytes, or a path of a
@@ -101,11 +97,11 @@ is(sql($file, "SELECT group_concat(path, ' ') FROM (SELECT path FROM media ORDER
    'images stored from the zip');
 is(blog_get('zipwxr.mass.example', '/media/wp-content/uploads/2019/04/cover.png')->code,
    200, 'image from the zip served');
-my $dump = dump_of($file);
+my $dump = tenant_dump($file);
 ($rc, $out, $err) = writekit('import', $file, $wxr_zip);
 like($out, qr/: 0 imported, 0 updated, 9 unchanged, /,
      'the same zip again changes no post');
-is(dump_of($file), $dump, 'tenant file the same after it');
+is(tenant_dump($file), $dump, 'tenant file the same after it');
 
 # The export alone, with its uploads as a zip given to --media.
 my $media_zip = zip_make('uploads.zip',
@@ -149,11 +145,11 @@ like($out, qr/: 2 imported, 0 updated, 0 unchanged, 1 images stored, /,
      'two posts and an image');
 like(decode(blog_get($posts_host, '/posts/first')->content),
      qr{<img src="\.\./media/dot\.png" alt="dot" />}, 'image linked');
-$dump = dump_of($posts_file);
+$dump = tenant_dump($posts_file);
 ($rc, $out, $err) = writekit('import', $posts_file, $posts_zip);
 like($out, qr/: 0 imported, 0 updated, 2 unchanged, /,
      'the same zip of posts again changes nothing, unpacked elsewhere');
-is(dump_of($posts_file), $dump, 'tenant file the same after it');
+is(tenant_dump($posts_file), $dump, 'tenant file the same after it');
 
 sub decode { my ($bytes) = @_; utf8::decode($bytes); return $bytes }
 
@@ -162,7 +158,7 @@ sub decode { my ($bytes) = @_; utf8::decode($bytes); return $bytes }
 my $victim = make_blog('mass/zipvictim.mass.example.db');
 ($rc, $out, $err) = writekit('import', $victim, "$fixtures/wxr-1.1.xml");
 is($rc, 0, 'the victim blog has posts');
-my $before = dump_of($victim);
+my $before = tenant_dump($victim);
 my $escape = "wk-zip-escape-$$.md";
 
 # Archive::Zip 1.68 writes broken symbolic link entries, so the link is a
@@ -208,10 +204,10 @@ for my $case (@cases) {
     is($rc, 1, "$name fails");
     like($err, qr/^writekit: \Q$zip\E/m, "$name: message names the zip");
     like($err, $reason, "$name: message gives the reason");
-    is(dump_of($victim), $before, "$name: tenant unchanged");
+    is(tenant_dump($victim), $before, "$name: tenant unchanged");
 }
 ok(!-e "/tmp/$escape", 'no entry was written outside the unpack folder');
-ok(!glob('/tmp/wk-import-*/zeros.md'), 'unpack folders removed');
+ok(!glob('/tmp/wk-folder-*/zeros.md'), 'unpack folders removed');
 
 no_unexpected_errors($mark);
 done_testing();

@@ -11,16 +11,12 @@ use FindBin;
 use lib "$FindBin::Bin/lib";
 
 use Test::More;
+use WriteKit::Tenant;
 use WriteKit::Test;
 
 my $fixtures = "$FindBin::Bin/fixtures/import";
 my $tmp = tempdir(CLEANUP => 1);
 my $mark = log_mark();
-
-sub query {
-    my ($file, $sql) = @_;
-    return scalar `sqlite3 -separator '|' $file "$sql"`;
-}
 
 my $host = 'exporter.mass.example';
 my $file = make_blog("mass/$host.db", title => 'Exporter',
@@ -53,8 +49,8 @@ is($created->code, 201, 'studio post created');
 my $dir = "$tmp/export";
 my ($rc, $out, $err) = writekit('export', $file, $dir);
 is($rc, 0, 'export succeeds') or diag($err);
-my $posts = query($file, 'SELECT count(*) FROM posts') + 0;
-my $media = query($file, 'SELECT count(*) FROM media') + 0;
+my $posts = tenant_query($file, 'SELECT count(*) FROM posts') + 0;
+my $media = tenant_query($file, 'SELECT count(*) FROM media') + 0;
 like($out, qr/: $posts posts and pages, $media images written to \Q$dir\E/,
      'export counts what it wrote');
 
@@ -70,8 +66,8 @@ like($harbour, qr{<figcaption class="wp-caption-text">The harbour at 6 a\.m\.</f
      'HTML body kept as HTML');
 my $draft = do { local (@ARGV, $/) = "$dir/posts/half-written.md"; <> };
 like($draft, qr/^draft = true$/m, 'draft marked');
-for my $path (split /\n/, query($file, 'SELECT path FROM media ORDER BY path')) {
-    my $stored = query($file, "SELECT hex(data) FROM media WHERE path = '$path'");
+for my $path (split /\n/, tenant_query($file, 'SELECT path FROM media ORDER BY path')) {
+    my $stored = tenant_query($file, "SELECT hex(data) FROM media WHERE path = '$path'");
     chomp $stored;
     open my $fh, '<:raw', "$dir/media/$path" or do {
         fail("media/$path written");
@@ -105,9 +101,9 @@ my %queries = (
     media => 'SELECT path, content_type, sha256 FROM media ORDER BY path',
 );
 for my $name (sort keys %queries) {
-    my $original = query($file, $queries{$name});
+    my $original = tenant_query($file, $queries{$name});
     ok(length $original > 0, "$name: the original has some");
-    is(query($copy, $queries{$name}), $original,
+    is(tenant_query($copy, $queries{$name}), $original,
        "$name: the same after export and import");
 }
 
