@@ -503,6 +503,37 @@ static int list_revisions(wk_api_request_t *req, apr_int64_t id)
     return wk_api_send_json(req, HTTP_OK, body);
 }
 
+/* Sends one kept revision with its text, so an author can read it
+ * before restoring it. */
+static int get_revision(wk_api_request_t *req, apr_int64_t id, int number)
+{
+    apr_pool_t *pool = req->r->pool;
+    struct json_object *body, *tags;
+    wk_post_fields_t fields;
+    apr_time_t saved_at;
+    apr_status_t rv;
+    int i;
+
+    rv = wk_revision_get(&fields, &saved_at, req->db, id, number, pool);
+    if (rv != APR_SUCCESS)
+        return edit_failed(req, rv, NULL, "reading a revision");
+
+    tags = json_object_new_array();
+    for (i = 0; fields.tags != NULL && i < fields.tags->nelts; i++)
+        json_object_array_add(tags, string_json(APR_ARRAY_IDX(fields.tags, i,
+                                                              const char *)));
+    body = json_object_new_object();
+    json_object_object_add(body, "revision", json_object_new_int(number));
+    json_object_object_add(body, "title", string_json(fields.title));
+    json_object_object_add(body, "slug", string_json(fields.slug));
+    json_object_object_add(body, "description",
+                           string_json(fields.description));
+    json_object_object_add(body, "source", string_json(fields.source));
+    json_object_object_add(body, "tags", tags);
+    json_object_object_add(body, "saved_at", time_json(saved_at, pool));
+    return wk_api_send_json(req, HTTP_OK, body);
+}
+
 /* Restores an old revision; the base revision comes from If-Match or
  * an optional body {"revision": N}. */
 static int restore_revision(wk_api_request_t *req, apr_int64_t id,
@@ -558,8 +589,8 @@ static int list_tags(wk_api_request_t *req)
     return wk_api_send_json(req, HTTP_OK, body);
 }
 
-/* Serves posts/ID, posts/ID/revisions and posts/ID/revisions/N/restore;
- * rest is the path after "posts/". */
+/* Serves posts/ID, posts/ID/revisions, posts/ID/revisions/N and
+ * posts/ID/revisions/N/restore; rest is the path after "posts/". */
 static int serve_one_post(wk_api_request_t *req, const char *rest)
 {
     int method = req->r->method_number;
@@ -586,14 +617,18 @@ static int serve_one_post(wk_api_request_t *req, const char *rest)
     if (strncmp(slash, "/revisions/", 11) != 0)
         return wk_api_not_found(req);
     tail = strchr(slash + 11, '/');
-    if (tail == NULL || strcmp(tail, "/restore") != 0)
+    if (tail != NULL && strcmp(tail, "/restore") != 0)
         return wk_api_not_found(req);
-    old_revision = parse_positive(apr_pstrmemdup(req->r->pool, slash + 11,
-                                                 (apr_size_t)(tail - slash
-                                                              - 11)),
+    old_revision = parse_positive(tail == NULL ? slash + 11
+                                  : apr_pstrmemdup(req->r->pool, slash + 11,
+                                                   (apr_size_t)(tail - slash
+                                                                - 11)),
                                   0x7fffffff);
     if (old_revision == 0)
         return wk_api_not_found(req);
+    if (tail == NULL)
+        return method == M_GET ? get_revision(req, id, (int)old_revision)
+                               : wk_api_method_not_allowed(req, "GET");
     return method == M_POST ? restore_revision(req, id, (int)old_revision)
                             : wk_api_method_not_allowed(req, "POST");
 }

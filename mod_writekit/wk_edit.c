@@ -773,14 +773,13 @@ static apr_array_header_t *tags_from_json(const char *text, apr_pool_t *pool)
     return tags;
 }
 
-/* Loads the text fields of one revision as update fields. */
-static apr_status_t revision_fields(wk_post_fields_t *fields, wk_db_t *db,
-                                    apr_int64_t post_id, int revision,
-                                    apr_pool_t *pool)
+apr_status_t wk_revision_get(wk_post_fields_t *fields, apr_time_t *saved_at,
+                             wk_db_t *db, apr_int64_t post_id, int revision,
+                             apr_pool_t *pool)
 {
     sqlite3_stmt *stmt = wk_db_prepare(db,
-        "SELECT title, slug, description, source, tags FROM post_revisions"
-        " WHERE post_id = ?1 AND revision = ?2");
+        "SELECT title, slug, description, source, tags, saved_at"
+        " FROM post_revisions WHERE post_id = ?1 AND revision = ?2");
     int rc;
 
     if (stmt == NULL)
@@ -800,6 +799,7 @@ static apr_status_t revision_fields(wk_post_fields_t *fields, wk_db_t *db,
             (const char *)sqlite3_column_text(stmt, 3));
         fields->tags = tags_from_json(
             (const char *)sqlite3_column_text(stmt, 4), pool);
+        *saved_at = apr_time_from_sec(sqlite3_column_int64(stmt, 5));
     }
     sqlite3_reset(stmt);
     if (rc == SQLITE_ROW)
@@ -815,9 +815,10 @@ apr_status_t wk_revision_restore(wk_post_t **post, wk_db_t *db,
                                  apr_pool_t *pool)
 {
     wk_post_fields_t fields;
+    apr_time_t saved_at;
     apr_status_t rv;
 
-    rv = revision_fields(&fields, db, post_id, revision, pool);
+    rv = wk_revision_get(&fields, &saved_at, db, post_id, revision, pool);
     if (rv == APR_NOTFOUND)
         *error = apr_psprintf(pool, "post %" APR_INT64_T_FMT " has no "
                               "revision %d", post_id, revision);

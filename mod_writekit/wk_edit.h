@@ -149,6 +149,13 @@ apr_status_t wk_post_list(apr_array_header_t **posts, int *total,
 apr_status_t wk_revision_list(apr_array_header_t **revisions, wk_db_t *db,
                               apr_int64_t post_id, apr_pool_t *pool);
 
+/* Loads one kept revision of a post: its title, slug, description,
+ * source and tags as update fields, and when it was saved.
+ * APR_NOTFOUND when the post has no such revision. */
+apr_status_t wk_revision_get(wk_post_fields_t *fields, apr_time_t *saved_at,
+                             wk_db_t *db, apr_int64_t post_id, int revision,
+                             apr_pool_t *pool);
+
 /*
  * Makes an old revision's title, slug, description, source and tags the
  * current version, as an update based on base_revision (so it can

@@ -246,6 +246,23 @@ $r = api_call($client, 'GET', "posts/$id/revisions");
 is($r->code, 200, 'list revisions');
 my @kept = map { $_->{revision} } @{ $r->{json}{revisions} };
 ok((grep { $_ == 1 } @kept), 'revision 1 is kept') or diag("@kept");
+
+# One kept revision, with its text, to look at before restoring it.
+$r = api_call($client, 'GET', "posts/$id/revisions/1");
+is($r->code, 200, 'get revision 1') or diag($r->content);
+is($r->{json}{revision}, 1, 'revision names its number');
+is($r->{json}{title}, 'First post', 'revision has its title');
+is($r->{json}{source}, "Hello *world*.\n", 'revision has its source');
+is_deeply([ sort @{ $r->{json}{tags} } ], ['Rust', 'Web'],
+          'revision has its tags');
+like($r->{json}{saved_at} // '', qr/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/,
+     'revision has its time');
+is(api_call($client, 'GET', "posts/$id/revisions/99")->code, 404,
+   'missing revision gets 404');
+is(api_call($client, 'GET', "posts/999999/revisions/1")->code, 404,
+   'revision of a missing post gets 404');
+is(api_call($client, 'DELETE', "posts/$id/revisions/1")->code, 405,
+   'DELETE of a revision gets 405');
 $r = api_call($client, 'POST', "posts/$id/revisions/1/restore",
               headers => { 'If-Match' => '"rev-3"' });
 is($r->code, 200, 'restore revision 1') or diag($r->content);
