@@ -122,7 +122,9 @@ static const char *wp_slug(const char *slug, apr_pool_t *pool)
 }
 
 /* Returns html with its attribute links to stored images ("../media/" or
- * the mount's "media/") made absolute under the base URL. */
+ * the mount's "media/") made absolute under the base URL.  NOTE: only a
+ * URL that starts an attribute value is seen, so the second and later
+ * candidates of a srcset keep their relative URLs. */
 static const char *links_absolute(const wxr_writer_t *writer,
                                   const char *html, apr_pool_t *pool)
 {

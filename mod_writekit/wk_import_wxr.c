@@ -870,7 +870,9 @@ static const char *item_featured_image(wxr_reader_t *wr,
            ? attachment->url : NULL;
 }
 
-/* Turns the item's content into the HTML readers get. */
+/* Turns the item's content into the HTML readers get.  NOTE: links to
+ * other posts of the old site keep their URLs, which reach the posts
+ * through the redirects only while the old host points at this blog. */
 static const char *item_html(wxr_reader_t *wr, const wxr_item_t *item,
                              wk_post_media_t *media, apr_pool_t *pool)
 {
@@ -961,7 +963,9 @@ static apr_status_t post_import(wxr_reader_t *wr, const char *label,
 }
 
 /* Second pass: stores an attachment's file when the media folder has
- * it. */
+ * it.  NOTE: only images are stored, as the media table serves images
+ * only; a PDF or audio attachment is reported and stays on the old
+ * site. */
 static apr_status_t attachment_import(wxr_reader_t *wr, const char *label,
                                       const wxr_item_t *item, char **error,
                                       apr_pool_t *pool)
