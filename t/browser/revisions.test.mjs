@@ -72,6 +72,28 @@ test('history restores an older version', async () => {
   });
 });
 
+test('history shows a revision before restoring', async () => {
+  await withStudio(suite.browser, 'revision text', async (context, newPage) => {
+    const page = await newPage();
+    await signIn(page, server.origin);
+    const id = await newPost(page);
+    const markdown = page.getByLabel('Markdown');
+    await markdown.fill('Words of the older version.');
+    await waitForSaved(page);
+    const older = (await api.post(id)).revision;
+    await markdown.fill('Words of the newer version.');
+    await waitForSaved(page);
+
+    const dialog = await openHistory(page);
+    await dialog.getByRole('button', { name: `Show revision ${older}`,
+                                       exact: true }).click();
+    const text = dialog.getByRole('region', { name: `Revision ${older}` });
+    await text.getByText('Words of the older version.').waitFor();
+    assert.equal(await markdown.inputValue(), 'Words of the newer version.',
+                 'showing a revision changes nothing in the editor');
+  });
+});
+
 test('keep mine keeps their other fields', async () => {
   await withStudio(suite.browser, 'keep mine merges', async (context, newPage) => {
     const page = await newPage();

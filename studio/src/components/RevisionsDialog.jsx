@@ -1,10 +1,10 @@
 import { useStore } from '@nanostores/react';
 import { useEffect } from 'react';
-import { $revisions, loadRevisions, restoreRevision } from '../stores/revisions.js';
+import { $revisions, loadRevisions, restoreRevision, showRevision } from '../stores/revisions.js';
 import { formatTime } from '../time.js';
 import { Dialog } from './Dialog.jsx';
 
-/** Lists the open post's earlier revisions, newest first, each with a Restore button. */
+/** Lists the open post's earlier revisions, newest first, each with Show and Restore buttons. */
 export function RevisionsDialog({ onClose }) {
   const revisions = useStore($revisions);
 
@@ -21,8 +21,8 @@ export function RevisionsDialog({ onClose }) {
   return (
     <Dialog title="Revision history" onClose={onClose} className="revisions-dialog">
       <p>
-        Restoring a revision makes it the newest one, so the current text stays in this list too. The list shows
-        each revision's title and the time it was saved; its text shows in the editor once restored.
+        Restoring a revision makes it the newest one, so the current text stays in this list too. Show opens a
+        revision's text here without changing the post.
       </p>
       {revisions.error && (
         <p role="alert" className="form-error">
@@ -42,6 +42,14 @@ export function RevisionsDialog({ onClose }) {
             <time dateTime={item.saved_at}>{formatTime(item.saved_at)}</time>
             <button
               type="button"
+              aria-label={`Show revision ${item.revision}`}
+              aria-pressed={revisions.shown?.revision === item.revision}
+              onClick={() => showRevision(item.revision)}
+            >
+              Show
+            </button>
+            <button
+              type="button"
               aria-label={`Restore revision ${item.revision}`}
               aria-busy={revisions.restoring === item.revision}
               disabled={revisions.restoring !== null}
@@ -52,6 +60,14 @@ export function RevisionsDialog({ onClose }) {
           </li>
         ))}
       </ol>
+      {revisions.shown && (
+        <section className="revision-text" aria-label={`Revision ${revisions.shown.revision}`}>
+          <h3>
+            Revision {revisions.shown.revision}: {revisions.shown.title}
+          </h3>
+          <pre>{revisions.shown.source}</pre>
+        </section>
+      )}
       <div className="dialog-actions">
         <button type="button" onClick={onClose}>
           Close

@@ -3,13 +3,24 @@ import { apiRequest, ApiError, describeError } from '../api.js';
 import { enqueueWrite, saveNow, writesSettled } from './autosave.js';
 import { $conflict, $post, adoptPost, hasUnsavedChanges, setSaveState } from './editor-state.js';
 
-// The earlier revisions of the open post, and restoring one of them. A
-// restore makes a new revision, so the text it replaces stays listed.
-// NOTE: the API lists a revision's number, title and save time but not
-// its text, so the studio cannot preview a revision before restoring it.
+// The earlier revisions of the open post, reading one, and restoring one
+// of them. A restore makes a new revision, so the text it replaces stays
+// listed.
 
-/** The revision list: `list` contains {revision, title, saved_at}, newest first, and `current` is the post's revision. */
-export const $revisions = atom({ postId: null, list: [], current: null, loading: false, restoring: null, error: '' });
+/**
+ * The revision list: `list` contains {revision, title, saved_at}, newest
+ * first, `current` is the post's revision and `shown` the revision whose
+ * text the author opened ({revision, title, source}) or null.
+ */
+export const $revisions = atom({
+  postId: null,
+  list: [],
+  current: null,
+  loading: false,
+  restoring: null,
+  shown: null,
+  error: '',
+});
 
 function update(changes) {
   $revisions.set({ ...$revisions.get(), ...changes });
@@ -18,7 +29,7 @@ function update(changes) {
 /** Loads the revision list of the open post. */
 export async function loadRevisions() {
   const postId = $post.get().id;
-  update({ postId, loading: true, error: '' });
+  update({ postId, loading: true, shown: null, error: '' });
   try {
     const data = await apiRequest('GET', `posts/${postId}/revisions`);
     if ($revisions.get().postId === postId) {
@@ -26,6 +37,20 @@ export async function loadRevisions() {
     }
   } catch (error) {
     update({ loading: false, error: `Could not load the revisions. ${describeError(error)}` });
+  }
+}
+
+/** Loads the text of revision `number` of the open post, to read before restoring it. */
+export async function showRevision(number) {
+  const postId = $post.get().id;
+  update({ error: '' });
+  try {
+    const data = await apiRequest('GET', `posts/${postId}/revisions/${number}`);
+    if ($revisions.get().postId === postId) {
+      update({ shown: { revision: data.revision, title: data.title, source: data.source } });
+    }
+  } catch (error) {
+    update({ error: `Could not load revision ${number}. ${describeError(error)}` });
   }
 }
 
