@@ -28,6 +28,7 @@ CORE_SRC += mod_writekit/wk_media.c mod_writekit/wk_multipart.c
 # Imports from WordPress, Ghost and zip files, and exports.
 CORE_SRC += mod_writekit/wk_wpformat.c mod_writekit/wk_import_source.c \
             mod_writekit/wk_import_media.c mod_writekit/wk_import_wxr.c \
+            mod_writekit/wk_wxr_read.c \
             mod_writekit/wk_import_ghost.c mod_writekit/wk_ghost_render.c \
             mod_writekit/wk_archive.c mod_writekit/wk_export.c \
             mod_writekit/wk_export_wxr.c

@@ -9,6 +9,8 @@
 #ifndef WK_IMPORT_RUN_H
 #define WK_IMPORT_RUN_H
 
+#include <apr_hash.h>
+
 #include "wk_import.h"
 
 typedef struct wk_import_run {
