@@ -31,6 +31,7 @@ typedef enum {
     STMT_MEDIA_GET,
     STMT_SETTINGS,
     STMT_CHANGED_AT,
+    STMT_SITE_VERSION,
     STMT_COUNT
 } stmt_id_t;
 
@@ -78,6 +79,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
         "SELECT name, value FROM settings",
     [STMT_CHANGED_AT] =
         "SELECT changed_at FROM site_state WHERE id = 1",
+    [STMT_SITE_VERSION] =
+        "SELECT version, (SELECT min(published_at) FROM posts"
+        " WHERE status <> 'draft' AND published_at > ?1)"
+        " FROM site_state WHERE id = 1",
 };
 
 struct wk_db {
@@ -727,10 +732,7 @@ apr_status_t wk_settings_load(wk_settings_t *settings, wk_db_t *db,
 apr_status_t wk_site_version(apr_int64_t *version, apr_time_t *next_visible,
                              wk_db_t *db, apr_time_t now)
 {
-    sqlite3_stmt *stmt = wk_db_prepare(db,
-        "SELECT version, (SELECT min(published_at) FROM posts"
-        " WHERE status <> 'draft' AND published_at > ?1)"
-        " FROM site_state WHERE id = 1");
+    sqlite3_stmt *stmt = db_stmt(db, STMT_SITE_VERSION);
     int rc;
 
     if (stmt == NULL)
