@@ -613,6 +613,13 @@ static apr_status_t html_store(int *changed, wk_db_t *db, apr_int64_t id,
     return rv;
 }
 
+/* A post whose html a change of the raw HTML settings may change. */
+typedef struct render_job {
+    apr_int64_t id;
+    const char *source;
+    const char *format;
+} render_job_t;
+
 apr_status_t wk_posts_render_again(int *count, wk_db_t *db,
                                    const wk_edit_options_t *options,
                                    char **error, apr_pool_t *pool)
@@ -620,9 +627,7 @@ apr_status_t wk_posts_render_again(int *count, wk_db_t *db,
     sqlite3_stmt *stmt = wk_db_prepare(db,
         "SELECT id, source, source_format FROM posts"
         " WHERE source_format = 'html' OR instr(source, '<') > 0");
-    apr_array_header_t *ids = apr_array_make(pool, 16, sizeof(apr_int64_t));
-    apr_array_header_t *sources = apr_array_make(pool, 16, sizeof(char *));
-    apr_array_header_t *formats = apr_array_make(pool, 16, sizeof(char *));
+    apr_array_header_t *jobs = apr_array_make(pool, 16, sizeof(render_job_t));
     apr_pool_t *scratch;
     apr_status_t rv = APR_SUCCESS;
     int rc, i, changed;
@@ -633,29 +638,30 @@ apr_status_t wk_posts_render_again(int *count, wk_db_t *db,
 
     /* Read first: the statement must be done before the updates. */
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        APR_ARRAY_PUSH(ids, apr_int64_t) = sqlite3_column_int64(stmt, 0);
-        APR_ARRAY_PUSH(sources, const char *) = apr_pstrdup(pool,
-            (const char *)sqlite3_column_text(stmt, 1));
-        APR_ARRAY_PUSH(formats, const char *) = apr_pstrdup(pool,
-            (const char *)sqlite3_column_text(stmt, 2));
+        render_job_t *job = apr_array_push(jobs);
+
+        job->id = sqlite3_column_int64(stmt, 0);
+        job->source = apr_pstrdup(pool,
+                                  (const char *)sqlite3_column_text(stmt, 1));
+        job->format = apr_pstrdup(pool,
+                                  (const char *)sqlite3_column_text(stmt, 2));
     }
     sqlite3_reset(stmt);
     if (rc != SQLITE_DONE)
         return WK_EDB;
 
     apr_pool_create(&scratch, pool);
-    for (i = 0; i < ids->nelts && rv == APR_SUCCESS; i++) {
+    for (i = 0; i < jobs->nelts && rv == APR_SUCCESS; i++) {
+        const render_job_t *job = &APR_ARRAY_IDX(jobs, i, render_job_t);
         const char *html;
-        apr_int64_t id = APR_ARRAY_IDX(ids, i, apr_int64_t);
 
-        rv = wk_post_render(&html, APR_ARRAY_IDX(sources, i, const char *),
-                            APR_ARRAY_IDX(formats, i, const char *), options,
-                            error, scratch);
+        rv = wk_post_render(&html, job->source, job->format, options, error,
+                            scratch);
         if (rv != APR_SUCCESS)
-            *error = apr_psprintf(pool, "post %" APR_INT64_T_FMT ": %s", id,
-                                  *error ? *error : "render failed");
+            *error = apr_psprintf(pool, "post %" APR_INT64_T_FMT ": %s",
+                                  job->id, *error ? *error : "render failed");
         else
-            rv = html_store(&changed, db, id, html, error, pool);
+            rv = html_store(&changed, db, job->id, html, error, pool);
         if (rv == APR_SUCCESS && changed)
             (*count)++;
         apr_pool_clear(scratch);
