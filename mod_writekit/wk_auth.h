@@ -29,7 +29,7 @@ typedef struct wk_session {
  * How many failures in how long lock sign-in out: for one account from
  * one client address, and for one address whatever the account.  No
  * limit counts an account's failures over all addresses, because then
- * anyone who knows an author's email could keep the author out.
+ * anyone with an author's email could keep the author out.
  */
 typedef struct wk_login_limits {
     int max_failures;               /* per account from one address */

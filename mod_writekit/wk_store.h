@@ -106,11 +106,10 @@ typedef struct wk_settings {
 apr_status_t wk_settings_load(wk_settings_t *settings, wk_db_t *db,
                               apr_pool_t *pool);
 
-/* Returns a blog's base URL without trailing slashes, or NULL when url
- * is not an http or https URL with a host and nothing but a path after
- * it, or carries a space, a control or a character RFC 3986 never
- * allows unencoded.  The CLI and the studio's settings both check with
- * it. */
+/* Returns a blog's base URL without trailing slashes.  Returns NULL when
+ * url is not an http or https URL with a host and only a path after it,
+ * or when it has a space, a control or a character that RFC 3986 never
+ * allows unencoded.  The CLI and the studio's settings both use it. */
 const char *wk_base_url_clean(const char *url, apr_pool_t *pool);
 apr_status_t wk_setting_set(wk_db_t *db, const char *name,
                             const char *value, char **error,

@@ -91,9 +91,9 @@ const char *wk_slugify(const char *text, apr_pool_t *pool)
     apr_size_t out = 0, i, skip;
     int dash = 0;
 
-    /* ASCII letters and digits are lowercased, other ASCII and invisible
-     * format characters become one dash, and other non-ASCII UTF-8 is
-     * kept so titles in any script stay readable; the URL
+    /* ASCII letters and digits are lowercased, and other ASCII and
+     * invisible format characters become one dash.  Other non-ASCII UTF-8
+     * is kept so titles in any script stay readable, and the URL
      * percent-encodes those bytes. */
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)text[i];

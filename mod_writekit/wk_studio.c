@@ -3,9 +3,9 @@
  * `npm run build` leaves in studio/dist.
  *
  * Below the studio's mount point, assets/NAME is a file of the build,
- * named by a hash of its content and so cached for a year; every other
- * path that is not the API gets index.html, because the app routes in the
- * browser.  index.html names the mount point in its <base href>, which
+ * named by a hash of its content and so cached for a year.  Every other
+ * path that is not the API gets index.html, because the app routes in
+ * the browser.  index.html names the mount point in its <base href>, which
  * this file rewrites to the configured WriteKitStudio, so one build
  * serves any mount point.
  */

@@ -158,8 +158,9 @@ static void test_login_limit_account(apr_pool_t *pool)
     ok(failure_rows(db) == 2, "expired failures are pruned");
 }
 
-/* Failures for one account spread over many addresses lock no one out:
- * else anyone who knows an author's email could keep the author out. */
+/* Failures for one account spread over many addresses lock no one out,
+ * because otherwise anyone with an author's email could keep the author
+ * out. */
 static void test_login_no_account_lockout(apr_pool_t *pool)
 {
     wk_db_t *db = open_db("limit-spread.db", pool);
