@@ -1,6 +1,6 @@
 /*
- * wk_markdown.c: markdown to HTML with cmark-gfm, each render in a forked
- * child process under resource limits.
+ * wk_markdown.c: markdown to HTML with cmark-gfm, each render in a child
+ * process under resource limits.
  *
  * cmark-gfm 0.29.0.gfm.6 needs time or memory far out of proportion to the
  * source on some inputs (wide tables, a table row of many cells, a long
@@ -11,8 +11,9 @@
  * CPU limit, renders, writes an 8-byte length and the HTML, and calls
  * _exit() so that no pool cleanup or atexit handler of the parent runs
  * twice.  The length lets the parent tell a complete result from a child
- * that died halfway through writing.  In httpd the child is forked by the
- * render launcher (below) rather than by the caller.
+ * that died halfway through writing.  In httpd a render runs instead in a
+ * worker of the render launcher (below), which keeps the same limits per
+ * render.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -287,6 +289,17 @@ static int write_all(int fd, const char *bytes, apr_size_t len)
     return 0;
 }
 
+/* Writes a render's output: the HTML's length in 8 bytes, then the HTML.
+ * Returns -1 when the pipe fails. */
+static int output_write(int fd, const char *html)
+{
+    apr_uint64_t len = strlen(html);
+
+    if (write_all(fd, (const char *)&len, sizeof(len)) != 0)
+        return -1;
+    return write_all(fd, html, (apr_size_t)len);
+}
+
 /*
  * Runs the child: limits, render, write, _exit().  It uses no stdio and
  * no APR call that could wait on a lock that another thread of the parent
@@ -297,7 +310,6 @@ static void child_run(int fd, const char *source, apr_size_t len,
                       apr_size_t address_space, wk_url_rewrite_fn *rewrite,
                       void *baton, apr_pool_t *pool)
 {
-    apr_uint64_t html_len;
     char *html;
 
     child_signals_reset();
@@ -309,9 +321,7 @@ static void child_run(int fd, const char *source, apr_size_t len,
     if (html == NULL)
         _exit(CHILD_EXIT_PARSE);
 
-    html_len = strlen(html);
-    if (write_all(fd, (const char *)&html_len, sizeof(html_len)) != 0
-        || write_all(fd, html, (apr_size_t)html_len) != 0)
+    if (output_write(fd, html) != 0)
         _exit(CHILD_EXIT_WRITE);
     _exit(0);
 }
@@ -484,7 +494,8 @@ static apr_status_t child_failure(int status, int killed_by_parent,
     int signal_number = status != -1 && WIFSIGNALED(status)
                         ? WTERMSIG(status) : 0;
 
-    if (killed_by_parent || signal_number == SIGXCPU) {
+    if (killed_by_parent || signal_number == SIGXCPU
+        || signal_number == SIGPROF) {
         *error = apr_psprintf(pool, "rendering took more CPU time than the "
                               "limit of %s",
                               format_duration(limits->max_time, pool));
@@ -644,17 +655,25 @@ static apr_status_t fork_render(const char **html, const char *source,
  * (it copies the page tables), and while the child lives every page the
  * other threads write is copied, which costs the readers of an httpd
  * child more than the render itself.  So httpd starts a launcher in each
- * child before the threads, while the process is small: a process that
- * forks each render's child from its own small image, enforces the CPU
- * budget and the wall-clock deadline, and reaps.
+ * child before the threads, while the process is small.
+ *
+ * The launcher forks render workers from its own small image and gives
+ * each one render after another.  With a fork per render, even from the
+ * launcher, the bench's post took about 0.9 ms of CPU per render on a
+ * 2-CPU machine under read load, and in a worker 0.1 ms (perf).  A
+ * worker keeps each render within its own budgets
+ * (worker_render()) and ends after any failure, so a failed render is
+ * reported from the worker's wait status, as for a child forked per
+ * render.
  *
  * A caller sends one message on the launcher's socket per render, with
  * three descriptors: the source in a memfd, the write end of the output
- * pipe and the write end of the report pipe.  The child writes its output
- * as with fork_render().  The launcher writes launch_report_t records to
- * the report pipe: REPORT_STARTED with the child's pid, or
- * REPORT_NOT_STARTED with an errno, then REPORT_ENDED with the child's
- * wait status once it has reaped it.
+ * pipe and the write end of the report pipe.  The launcher passes the
+ * first two to an idle worker, which writes its output as a child of
+ * fork_render() does.  The launcher writes launch_report_t records to the
+ * report pipe: REPORT_STARTED with the worker's pid, or
+ * REPORT_NOT_STARTED with an errno, and REPORT_ENDED with the worker's
+ * wait status when the worker ends before it finished the render.
  */
 typedef struct launch_request {
     int options;
@@ -672,21 +691,38 @@ typedef struct launch_report {
     apr_int64_t value;      /* the pid, the errno or the wait status */
 } launch_report_t;
 
-/* Renders one launcher runs at once.  Past that, renders fork the caller. */
-#define LAUNCHER_MAX_CHILDREN 256
+/* Workers one launcher keeps at once.  Past that, renders fork the
+ * caller. */
+#define LAUNCHER_MAX_WORKERS 256
+
+/* A worker retires after this many renders, or once its address space
+ * is this much larger than at its start: memory that freed allocations
+ * left mapped would otherwise count against the budget of later
+ * renders. */
+#define WORKER_MAX_RENDERS 1000
+#define WORKER_MAX_GROWTH  ((apr_size_t)16 * 1024 * 1024)
+
+/* A worker idle this long ends, so that an httpd child that renders
+ * rarely keeps no process for it. */
+#define WORKER_IDLE_TIMEOUT apr_time_from_sec(10)
+
+/* States a worker sends the launcher after each render it finished. */
+#define WORKER_READY    1
+#define WORKER_RETIRING 2
 
 /* How long a caller waits for the launcher to report a start or an end
  * that is due now. */
 #define LAUNCHER_REPLY_MS 2000
 
-/* A render's child that the launcher watches. */
-typedef struct launched {
+/* The launcher's record of one render worker. */
+typedef struct worker {
     pid_t pid;
-    int report_fd;
-    apr_interval_time_t budget;
-    apr_time_t deadline;
-    int killed;
-} launched_t;
+    int socket;             /* the launcher's end; -1 once closed */
+    int report_fd;          /* the render's report pipe while busy, or -1 */
+    apr_time_t deadline;    /* while busy: when the render is killed */
+    apr_time_t idle_since;  /* while idle */
+    int killed;             /* 1 once killed for its deadline */
+} worker_t;
 
 /* The caller's end of the launcher's socket, -1 when there is none.  It is
  * set before httpd starts its threads and only read afterwards. */
@@ -721,6 +757,92 @@ static void report_write(int fd, int kind, int killed, apr_int64_t value)
     write_all(fd, (const char *)&report, sizeof(report));
 }
 
+/* The maximum number of descriptors in one message between the launcher,
+ * its callers and its workers. */
+#define MESSAGE_MAX_FDS 3
+
+/* Sends len bytes and count descriptors as one message on a
+ * SOCK_SEQPACKET socket.  Returns 0 or the errno of sendmsg(). */
+static int message_send(int socket, const void *data, apr_size_t len,
+                        const int *fds, int count)
+{
+    char space[CMSG_SPACE(MESSAGE_MAX_FDS * sizeof(int))];
+    struct iovec part = { (void *)data, len };
+    struct msghdr message;
+    struct cmsghdr *header;
+
+    memset(space, 0, sizeof(space));
+    memset(&message, 0, sizeof(message));
+    message.msg_iov = &part;
+    message.msg_iovlen = 1;
+    message.msg_control = space;
+    message.msg_controllen = CMSG_SPACE(count * sizeof(int));
+    header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(count * sizeof(int));
+    memcpy(CMSG_DATA(header), fds, count * sizeof(int));
+    while (sendmsg(socket, &message, MSG_NOSIGNAL) < 0) {
+        if (errno != EINTR)
+            return errno;
+    }
+    return 0;
+}
+
+/*
+ * Receives one message into len bytes of data and the count descriptors
+ * that came with it into fds, -1 for each one missing.  Returns what
+ * recvmsg() returned: 0 when the other end is closed, -1 with errno set
+ * on failure.  A message of another size or with other descriptors is
+ * the caller's to reject, closing what arrived.
+ */
+static ssize_t message_receive(int socket, void *data, apr_size_t len,
+                               int *fds, int count)
+{
+    char space[CMSG_SPACE(MESSAGE_MAX_FDS * sizeof(int))];
+    struct iovec part = { data, len };
+    struct msghdr message;
+    struct cmsghdr *header;
+    ssize_t got;
+    int i;
+
+    for (i = 0; i < count; i++)
+        fds[i] = -1;
+    memset(&message, 0, sizeof(message));
+    message.msg_iov = &part;
+    message.msg_iovlen = 1;
+    message.msg_control = space;
+    message.msg_controllen = sizeof(space);
+    do {
+        got = recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
+    } while (got < 0 && errno == EINTR);
+    if (got <= 0)
+        return got;
+
+    header = CMSG_FIRSTHDR(&message);
+    if (header != NULL && header->cmsg_level == SOL_SOCKET
+        && header->cmsg_type == SCM_RIGHTS
+        && header->cmsg_len == CMSG_LEN(count * sizeof(int)))
+        memcpy(fds, CMSG_DATA(header), count * sizeof(int));
+    else if (header != NULL && header->cmsg_type == SCM_RIGHTS) {
+        int *extra = (int *)CMSG_DATA(header);
+        apr_size_t n = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+        while (n-- > 0)
+            close(extra[n]);
+    }
+    return got;
+}
+
+static void fds_close(int *fds, int count)
+{
+    int i;
+
+    for (i = 0; i < count; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
 /* Reads the source that a caller passed in a memfd; NULL on failure. */
 static char *source_read(int fd, apr_size_t len)
 {
@@ -743,126 +865,326 @@ static char *source_read(int fd, apr_size_t len)
     return source;
 }
 
-/* Runs in a render's child of the launcher and never returns.  It closes
- * the launcher's descriptors, the report pipes of the other children
- * among them, so that no report waits for this child to end. */
-static void launched_child_run(int control, int source_fd, int output_fd,
-                               const launch_request_t *request,
-                               const launched_t *children, int count)
+/* Closes every descriptor above stderr but keep, such as httpd's
+ * listening sockets, which the launcher and the renders have no use for. */
+static void descriptors_close_except(int keep)
 {
-    apr_size_t address_space = 0;
-    char *source;
-    int i;
+    int fd;
 
-    close(control);
-    close(launcher_wakeup[0]);
-    close(launcher_wakeup[1]);
-    for (i = 0; i < count; i++)
-        close(children[i].report_fd);
-    if (address_space_get(&address_space) != APR_SUCCESS)
+    if (close_range(3, (unsigned int)keep - 1, 0) == 0
+        && close_range((unsigned int)keep + 1, ~0U, 0) == 0)
+        return;
+    for (fd = 3; fd < 1024; fd++)
+        if (fd != keep)
+            close(fd);
+}
+
+/* Sets the soft address-space limit to base plus budget.  The hard limit
+ * stays, so that the next render can raise it again. */
+static int worker_memory_limit(apr_size_t base, apr_size_t budget)
+{
+    struct rlimit limit;
+
+    if (getrlimit(RLIMIT_AS, &limit) != 0)
+        return -1;
+    limit.rlim_cur = (rlim_t)(base + budget);
+    if (limit.rlim_max != RLIM_INFINITY && limit.rlim_cur > limit.rlim_max)
+        limit.rlim_cur = limit.rlim_max;
+    return setrlimit(RLIMIT_AS, &limit);
+}
+
+/* Arms the CPU time timer whose SIGPROF ends the worker; 0 disarms it. */
+static int worker_cpu_limit(apr_interval_time_t budget)
+{
+    struct itimerval timer;
+
+    memset(&timer, 0, sizeof(timer));
+    timer.it_value.tv_sec = (time_t)(budget / APR_USEC_PER_SEC);
+    timer.it_value.tv_usec = (suseconds_t)(budget % APR_USEC_PER_SEC);
+    return setitimer(ITIMER_PROF, &timer, NULL);
+}
+
+/*
+ * Runs one render in a worker, under budgets that hold for this render
+ * alone: a soft address-space limit of the worker's size at its start
+ * plus the memory budget, and a CPU time timer (ITIMER_PROF, user and
+ * system time) of the time budget.  A failure ends the worker with the
+ * exit status or signal that a child forked per render would have.
+ */
+static void worker_render(const launch_request_t *request, int source_fd,
+                          int output_fd, apr_size_t base)
+{
+    char *source, *html;
+
+    if (worker_memory_limit(base, request->limits.max_memory_bytes) != 0
+        || worker_cpu_limit(request->limits.max_time) != 0)
         _exit(CHILD_EXIT_LIMIT);
     source = source_read(source_fd, request->len);
     close(source_fd);
     if (source == NULL)
         _exit(CHILD_EXIT_SOURCE);
-    child_run(output_fd, source, request->len, &request->limits,
-              request->options, address_space, NULL, NULL, NULL);
+
+    html = markdown_to_html(source, request->len, request->options, NULL,
+                            NULL, NULL);
+    free(source);
+    if (html == NULL)
+        _exit(CHILD_EXIT_PARSE);
+    if (output_write(output_fd, html) != 0)
+        _exit(CHILD_EXIT_WRITE);
+    cmark_get_default_mem_allocator()->free(html);
+    worker_cpu_limit(0);
 }
 
-/* Receives one request and forks its child.  Returns 0 when the caller's
- * end of the socket is closed. */
-static int launcher_accept(int control, launched_t *children, int *count)
+/* Returns WORKER_RETIRING when a worker that has done renders renders,
+ * started at base bytes of address space, should make way for a fresh
+ * one; WORKER_READY otherwise.  The size is read every
+ * WORKER_SIZE_CHECK renders, because reading /proc took a sixth of a
+ * worker's time for small posts (perf). */
+#define WORKER_SIZE_CHECK 16
+
+static int worker_state(int renders, apr_size_t base)
+{
+    apr_size_t size;
+
+    if (renders >= WORKER_MAX_RENDERS)
+        return WORKER_RETIRING;
+    if (renders % WORKER_SIZE_CHECK == 0
+        && (address_space_get(&size) != APR_SUCCESS
+            || size > base + WORKER_MAX_GROWTH))
+        return WORKER_RETIRING;
+    return WORKER_READY;
+}
+
+/*
+ * A worker's life: render what the launcher sends, say when each render
+ * is done, and end when the launcher closes the socket or the worker
+ * retires.  It keeps no descriptor of the launcher's but its socket, so
+ * that no output or report pipe of another render waits for it.
+ */
+static void worker_run(int socket, pid_t launcher)
 {
     launch_request_t request;
-    char space[CMSG_SPACE(3 * sizeof(int))];
-    struct iovec part = { &request, sizeof(request) };
-    struct msghdr message;
-    struct cmsghdr *header;
-    int fds[3] = { -1, -1, -1 };
-    ssize_t got;
-    pid_t pid;
+    apr_size_t base = 0;
+    apr_int32_t state = WORKER_READY;
+    int fds[2], renders = 0;
+
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != launcher)
+        _exit(1);
+    descriptors_close_except(socket);
+    child_signals_reset();
+    child_stderr_silence();
+    prctl(PR_SET_NAME, "wk-render-work");
+    if (limit_set(RLIMIT_CORE, 0) != 0
+        || address_space_get(&base) != APR_SUCCESS)
+        _exit(CHILD_EXIT_LIMIT);
+
+    while (state == WORKER_READY) {
+        ssize_t got = message_receive(socket, &request, sizeof(request),
+                                      fds, 2);
+
+        if (got != (ssize_t)sizeof(request) || fds[1] < 0)
+            _exit(0);
+        worker_render(&request, fds[0], fds[1], base);
+        state = worker_state(++renders, base);
+
+        /* The launcher hears that this worker is idle before the caller
+         * sees the end of the output and sends its next render, or it
+         * would fork another worker for that render. */
+        if (write_all(socket, (const char *)&state, sizeof(state)) != 0)
+            _exit(0);
+        close(fds[1]);
+    }
+    _exit(0);
+}
+
+/* Forks a worker into the next free slot; returns it, or NULL with
+ * errno set. */
+static worker_t *worker_start(worker_t *workers, int *count)
+{
+    pid_t launcher = getpid(), pid;
+    worker_t *worker;
+    int ends[2];
+
+    if (*count >= LAUNCHER_MAX_WORKERS) {
+        errno = EAGAIN;
+        return NULL;
+    }
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) != 0)
+        return NULL;
+    pid = fork();
+    if (pid == 0)
+        worker_run(ends[1], launcher);
+    close(ends[1]);
+    if (pid < 0) {
+        int saved = errno;
+
+        close(ends[0]);
+        errno = saved;
+        return NULL;
+    }
+    worker = &workers[(*count)++];
+    memset(worker, 0, sizeof(*worker));
+    worker->pid = pid;
+    worker->socket = ends[0];
+    worker->report_fd = -1;
+    return worker;
+}
+
+/* Returns the idle worker that was busy last, so that the others reach
+ * the idle timeout.  Starts a worker when none is idle, and returns NULL
+ * with errno set when that fails. */
+static worker_t *worker_find(worker_t *workers, int *count)
+{
+    worker_t *idle = NULL;
     int i;
 
-    memset(&message, 0, sizeof(message));
-    message.msg_iov = &part;
-    message.msg_iovlen = 1;
-    message.msg_control = space;
-    message.msg_controllen = sizeof(space);
-    got = recvmsg(control, &message, MSG_CMSG_CLOEXEC);
+    for (i = 0; i < *count; i++) {
+        worker_t *worker = &workers[i];
+
+        if (worker->socket >= 0 && worker->report_fd < 0
+            && (idle == NULL || worker->idle_since > idle->idle_since))
+            idle = worker;
+    }
+    return idle != NULL ? idle : worker_start(workers, count);
+}
+
+/* Receives one request and hands it to a worker.  Returns 0 when the
+ * caller's end of the socket is closed. */
+static int launcher_accept(int control, worker_t *workers, int *count)
+{
+    launch_request_t request;
+    worker_t *worker;
+    int fds[3], error;
+    ssize_t got = message_receive(control, &request, sizeof(request), fds,
+                                  3);
+
     if (got == 0)
         return 0;
     if (got < 0)
-        return errno == EINTR || errno == EAGAIN;
-
-    header = CMSG_FIRSTHDR(&message);
-    if (header != NULL && header->cmsg_level == SOL_SOCKET
-        && header->cmsg_type == SCM_RIGHTS
-        && header->cmsg_len == CMSG_LEN(sizeof(fds)))
-        memcpy(fds, CMSG_DATA(header), sizeof(fds));
-    if (got != sizeof(request) || fds[2] < 0) {
-        for (i = 0; i < 3; i++)
-            if (fds[i] >= 0)
-                close(fds[i]);
+        return errno == EAGAIN;
+    if (got != (ssize_t)sizeof(request) || fds[0] < 0 || fds[1] < 0
+        || fds[2] < 0) {
+        fds_close(fds, 3);
         return 1;
     }
 
-    pid = *count < LAUNCHER_MAX_CHILDREN ? fork() : -1;
-    if (pid == 0) {
-        close(fds[2]);
-        launched_child_run(control, fds[0], fds[1], &request, children,
-                           *count);
-    }
+    worker = worker_find(workers, count);
+    error = worker == NULL ? errno
+                           : message_send(worker->socket, &request,
+                                          sizeof(request), fds, 2);
     close(fds[0]);
     close(fds[1]);
-    if (pid < 0) {
-        report_write(fds[2], REPORT_NOT_STARTED, 0,
-                     *count < LAUNCHER_MAX_CHILDREN ? errno : EAGAIN);
+    if (error != 0) {
+        if (worker != NULL) {
+            close(worker->socket);
+            worker->socket = -1;
+        }
+        report_write(fds[2], REPORT_NOT_STARTED, 0, error);
         close(fds[2]);
         return 1;
     }
-    report_write(fds[2], REPORT_STARTED, 0, pid);
-    children[*count].pid = pid;
-    children[*count].report_fd = fds[2];
-    children[*count].budget = request.limits.max_time;
-    children[*count].deadline = render_deadline(&request.limits);
-    children[*count].killed = 0;
-    (*count)++;
+    worker->report_fd = fds[2];
+    worker->deadline = render_deadline(&request.limits);
+    worker->killed = 0;
+    report_write(fds[2], REPORT_STARTED, 0, worker->pid);
     return 1;
 }
 
-/* Reaps ended children and reports their wait status. */
-static void launcher_reap(launched_t *children, int *count)
+/*
+ * Reads what a worker sent after a render.  The caller has the whole
+ * output by then, so the report pipe closes without a report.  A worker
+ * that retires, or whose socket closed, takes no more renders; it is
+ * removed once reaped.
+ */
+static void worker_heard(worker_t *worker)
+{
+    apr_int32_t state = 0;
+    ssize_t got = recv(worker->socket, &state, sizeof(state), 0);
+
+    if (got < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (got == (ssize_t)sizeof(state) && worker->report_fd >= 0) {
+        close(worker->report_fd);
+        worker->report_fd = -1;
+        worker->idle_since = apr_time_now();
+    }
+    if (got != (ssize_t)sizeof(state) || state != WORKER_READY) {
+        close(worker->socket);
+        worker->socket = -1;
+    }
+}
+
+/* Reaps ended workers.  One that ended during a render reports its wait
+ * status to that render's caller. */
+static void workers_reap(worker_t *workers, int *count)
 {
     int status, i;
     pid_t pid;
 
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-        for (i = 0; i < *count && children[i].pid != pid; i++)
+        for (i = 0; i < *count && workers[i].pid != pid; i++)
             ;
         if (i == *count)
             continue;
-        report_write(children[i].report_fd, REPORT_ENDED,
-                     children[i].killed, status);
-        close(children[i].report_fd);
-        children[i] = children[--(*count)];
+        if (workers[i].report_fd >= 0) {
+            report_write(workers[i].report_fd, REPORT_ENDED,
+                         workers[i].killed, status);
+            close(workers[i].report_fd);
+        }
+        if (workers[i].socket >= 0)
+            close(workers[i].socket);
+        workers[i] = workers[--(*count)];
     }
 }
 
-/* Kills the children past their CPU budget or wall-clock deadline. */
-static void launcher_enforce(launched_t *children, int count)
+/* Kills the workers whose render passed its wall-clock deadline, and
+ * closes the socket of those idle for WORKER_IDLE_TIMEOUT, which ends
+ * them. */
+static void workers_enforce(worker_t *workers, int count)
 {
     apr_time_t now = apr_time_now();
     int i;
 
     for (i = 0; i < count; i++) {
-        if (children[i].killed
-            || (now < children[i].deadline
-                && !child_cpu_exceeded(children[i].pid,
-                                       children[i].budget)))
-            continue;
-        kill(children[i].pid, SIGKILL);
-        children[i].killed = 1;
+        worker_t *worker = &workers[i];
+
+        if (worker->report_fd >= 0 && !worker->killed
+            && now >= worker->deadline) {
+            kill(worker->pid, SIGKILL);
+            worker->killed = 1;
+        }
+        else if (worker->report_fd < 0 && worker->socket >= 0
+                 && now - worker->idle_since >= WORKER_IDLE_TIMEOUT) {
+            close(worker->socket);
+            worker->socket = -1;
+        }
     }
+}
+
+/* Returns how long poll() may wait: until the nearest deadline or idle
+ * timeout, or -1 (for ever) when no worker has one. */
+static int launcher_wait_ms(const worker_t *workers, int count)
+{
+    apr_time_t now = apr_time_now(), next = 0;
+    int i;
+
+    for (i = 0; i < count; i++) {
+        const worker_t *worker = &workers[i];
+        apr_time_t at;
+
+        if (worker->report_fd >= 0 && !worker->killed)
+            at = worker->deadline;
+        else if (worker->report_fd < 0 && worker->socket >= 0)
+            at = worker->idle_since + WORKER_IDLE_TIMEOUT;
+        else
+            continue;
+        if (next == 0 || at < next)
+            next = at;
+    }
+    if (next == 0)
+        return -1;
+    return next <= now ? 0 : (int)((next - now + 999) / 1000);
 }
 
 /* Sets up the launcher's signals: the defaults, SIGPIPE ignored so that a
@@ -882,24 +1204,11 @@ static int launcher_signals_set(void)
     return sigaction(SIGCHLD, &action, NULL);
 }
 
-/* Closes every descriptor above stderr but keep, such as httpd's
- * listening sockets, which the launcher and the renders have no use for. */
-static void descriptors_close_except(int keep)
-{
-    int fd;
-
-    if (close_range(3, (unsigned int)keep - 1, 0) == 0
-        && close_range((unsigned int)keep + 1, ~0U, 0) == 0)
-        return;
-    for (fd = 3; fd < 1024; fd++)
-        if (fd != keep)
-            close(fd);
-}
-
 /* The launcher's main loop; never returns. */
 static void launcher_run(int control, pid_t parent)
 {
-    launched_t children[LAUNCHER_MAX_CHILDREN];
+    worker_t workers[LAUNCHER_MAX_WORKERS];
+    struct pollfd watch[2 + LAUNCHER_MAX_WORKERS];
     int count = 0, i;
 
     /* It ends with the httpd child that started it, even when that child
@@ -913,27 +1222,40 @@ static void launcher_run(int control, pid_t parent)
     prctl(PR_SET_NAME, "wk-render");
 
     for (;;) {
-        struct pollfd watch[2] = {
-            { control, POLLIN, 0 }, { launcher_wakeup[0], POLLIN, 0 }
-        };
+        int watched = count, ready;
         char drain[64];
-        int ready = poll(watch, 2, count > 0 ? CPU_CHECK_MS : -1);
 
+        watch[0].fd = control;
+        watch[1].fd = launcher_wakeup[0];
+        for (i = 0; i < watched; i++)
+            watch[2 + i].fd = workers[i].socket;
+        for (i = 0; i < 2 + watched; i++) {
+            watch[i].events = POLLIN;
+            watch[i].revents = 0;
+        }
+        ready = poll(watch, (nfds_t)(2 + watched),
+                     launcher_wait_ms(workers, count));
         if (ready < 0 && errno != EINTR)
             break;
+
+        /* Workers first: one that said it was done before it ended must
+         * not be reaped as if it ended during its render. */
+        for (i = 0; ready > 0 && i < watched; i++)
+            if (watch[2 + i].revents != 0 && workers[i].socket >= 0)
+                worker_heard(&workers[i]);
         if (ready > 0 && (watch[1].revents & POLLIN)) {
             while (read(launcher_wakeup[0], drain, sizeof(drain)) > 0)
                 ;
-            launcher_reap(children, &count);
+            workers_reap(workers, &count);
         }
         if (ready > 0 && watch[0].revents != 0
-            && !launcher_accept(control, children, &count))
+            && !launcher_accept(control, workers, &count))
             break;
-        launcher_enforce(children, count);
+        workers_enforce(workers, count);
     }
 
     for (i = 0; i < count; i++)
-        kill(children[i].pid, SIGKILL);
+        kill(workers[i].pid, SIGKILL);
     _exit(0);
 }
 
@@ -1011,27 +1333,7 @@ static int source_memfd(const char *source, apr_size_t len)
 /* Sends one render to the launcher; returns 0 or the errno of sendmsg(). */
 static int launcher_send(const launch_request_t *request, const int fds[3])
 {
-    char space[CMSG_SPACE(3 * sizeof(int))];
-    struct iovec part = { (void *)request, sizeof(*request) };
-    struct msghdr message;
-    struct cmsghdr *header;
-
-    memset(space, 0, sizeof(space));
-    memset(&message, 0, sizeof(message));
-    message.msg_iov = &part;
-    message.msg_iovlen = 1;
-    message.msg_control = space;
-    message.msg_controllen = sizeof(space);
-    header = CMSG_FIRSTHDR(&message);
-    header->cmsg_level = SOL_SOCKET;
-    header->cmsg_type = SCM_RIGHTS;
-    header->cmsg_len = CMSG_LEN(3 * sizeof(int));
-    memcpy(CMSG_DATA(header), fds, 3 * sizeof(int));
-    while (sendmsg(launcher_socket, &message, MSG_NOSIGNAL) < 0) {
-        if (errno != EINTR)
-            return errno;
-    }
-    return 0;
+    return message_send(launcher_socket, request, sizeof(*request), fds, 3);
 }
 
 /*

@@ -34,9 +34,10 @@ void wk_markdown_init(void);
 
 /*
  * Starts the render launcher: a process forked now, while the caller is
- * small, that forks each render's child from then on under the same
- * limits.  fork() from a large threaded process costs time in proportion
- * to its memory and slows its other threads while the child lives.
+ * small, that forks render workers from then on and gives each one
+ * render after another, under the same limits per render.  fork() from a
+ * large threaded process costs time in proportion to its memory and
+ * slows its other threads while the child lives.
  * Call it after wk_markdown_init() and before the caller starts threads.
  * The launcher ends when pool is cleared.  Renders with a URL rewrite,
  * and all renders once the launcher is gone, fork the caller.

@@ -500,6 +500,96 @@ static apr_interval_time_t reaped_children_cpu(void)
            + usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
 }
 
+/* Reads the pids of the launcher's children, its render workers, into
+ * pids; returns how many, or -1 when /proc cannot tell. */
+static int launcher_workers(pid_t *pids, int max)
+{
+    char path[64];
+    FILE *file;
+    int count = 0;
+    long pid;
+
+    snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children",
+             (long)wk_render_launcher_pid(), (long)wk_render_launcher_pid());
+    file = fopen(path, "r");
+    if (file == NULL)
+        return -1;
+    while (count < max && fscanf(file, "%ld", &pid) == 1)
+        pids[count++] = (pid_t)pid;
+    fclose(file);
+    return count;
+}
+
+/* Returns the launcher's only worker, or 0 when it has none or more. */
+static pid_t launcher_worker(void)
+{
+    pid_t pids[4];
+
+    return launcher_workers(pids, 4) == 1 ? pids[0] : 0;
+}
+
+/* Renders a source that costs about 0.3 s of CPU under a 1 s budget. */
+static apr_status_t render_busy(void)
+{
+    wk_render_limits_t limits;
+    const char *source = repeat("![[]()", 12000);
+    apr_status_t status;
+    char *error;
+
+    wk_render_limits_default(&limits);
+    limits.max_time = apr_time_from_sec(1);
+    render_with(source, strlen(source), &limits, &status, &error);
+    return status;
+}
+
+/*
+ * The launcher's workers render one source after another.  Each render
+ * gets the whole budget, whatever the worker spent before, and a worker
+ * that failed a render is replaced.  Run with the launcher's other
+ * workers gone, so that one worker takes every render.
+ */
+static void test_workers(void)
+{
+    wk_render_limits_t limits;
+    const char *html, *source, *row = repeat("x|", 100000);
+    apr_status_t status;
+    pid_t first, worker;
+    char *error;
+    int i, good = 0;
+
+    html = render("*one*\n");
+    first = launcher_worker();
+    ok(first > 0, "one worker renders (pid %ld)", (long)first);
+    for (i = 0; i < 50; i++)
+        good += strcmp(render("*again*\n"), "<p><em>again</em></p>\n") == 0;
+    ok(good == 50 && launcher_worker() == first,
+       "the same worker takes 50 renders in a row (%d good)", good);
+
+    for (i = 0, good = 0; i < 4; i++)
+        good += render_busy() == APR_SUCCESS;
+    ok(good == 4 && launcher_worker() == first,
+       "4 renders of 0.3 s in one worker each keep a budget of 1 s "
+       "(%d of 4)", good);
+
+    wk_render_limits_default(&limits);
+    limits.max_time = apr_time_from_sec(1);
+    source = apr_pstrcat(test_pool, "a|b\n-|-\n", row, "\n", NULL);
+    render_with(source, strlen(source), &limits, &status, &error);
+    ok(status == WK_ETIMEOUT, "a render over its budget fails: %s",
+       error ? error : "no error");
+    html = render("*after the failure*\n");
+    worker = launcher_worker();
+    ok(strcmp(html, "<p><em>after the failure</em></p>\n") == 0
+       && worker > 0 && worker != first,
+       "a new worker takes the next render (pid %ld)", (long)worker);
+
+    for (i = 0, good = 0; i < 1000; i++)
+        good += strcmp(render("x\n"), "<p>x</p>\n") == 0;
+    ok(good == 1000 && launcher_worker() != worker,
+       "a worker retires after 1,000 renders and none is lost (%d good)",
+       good);
+}
+
 /*
  * Runs the render tests again through the launcher.  Its children are
  * not this process's, so the CPU time of the renders (over 2 s in the
@@ -517,6 +607,7 @@ static void test_launcher(void)
     ok(wk_render_launcher_pid() > 0, "launcher runs");
     cpu_before = reaped_children_cpu();
 
+    test_workers();
     test_renders();
     ok(wk_render_launcher_pid() > 0, "launcher still runs after the tests");
     ok(reaped_children_cpu() - cpu_before < apr_time_from_sec(1),
