@@ -23,6 +23,8 @@ struct entry {
     apr_time_t expires;             /* 0: no expiry by time */
     int stamped;                    /* 1 when stamp vouches for the page */
     wk_page_stamp_t stamp;
+    int marked;                     /* 1 when mark vouches for the page */
+    wk_wal_mark_t mark;
     apr_size_t bytes;               /* the whole block */
     wk_page_t page;
 };
@@ -149,7 +151,8 @@ static int entry_current(const entry_t *entry, apr_time_t now)
 
 int wk_page_cache_get(wk_page_cache_t *cache, const char *key,
                       apr_int64_t version, apr_time_t now,
-                      const wk_page_stamp_t *stamp, wk_page_t *page,
+                      const wk_page_stamp_t *stamp,
+                      const wk_wal_mark_t *mark, wk_page_t *page,
                       apr_pool_t *pool)
 {
     entry_t *entry;
@@ -164,6 +167,45 @@ int wk_page_cache_get(wk_page_cache_t *cache, const char *key,
             entry->stamp = *stamp;
             entry->stamped = 1;
         }
+        if (mark != NULL) {
+            entry->mark = *mark;
+            entry->marked = 1;
+        }
+        hit = 1;
+    }
+    apr_thread_mutex_unlock(cache->mutex);
+    return hit;
+}
+
+/* What a lookup without a version compares a page's entry with. */
+typedef struct vouch {
+    const wk_page_stamp_t *stamp;
+    const wk_wal_mark_t *mark;
+} vouch_t;
+
+static int entry_vouched(const entry_t *entry, const vouch_t *vouch)
+{
+    if (vouch->stamp != NULL)
+        return entry->stamped && stamp_equal(&entry->stamp, vouch->stamp);
+    return entry->marked
+           && memcmp(entry->mark.header, vouch->mark->header,
+                     WK_WAL_MARK_SIZE) == 0;
+}
+
+/* Copies the page under key onto pool and returns 1 when its entry has
+ * the stamp or the mark of vouch and now is before its expiry. */
+static int cache_get_vouched(wk_page_cache_t *cache, const char *key,
+                             const vouch_t *vouch, apr_time_t now,
+                             wk_page_t *page, apr_pool_t *pool)
+{
+    entry_t *entry;
+    int hit = 0;
+
+    apr_thread_mutex_lock(cache->mutex);
+    entry = apr_hash_get(cache->entries, key, APR_HASH_KEY_STRING);
+    if (entry != NULL && entry_vouched(entry, vouch)
+        && entry_current(entry, now)) {
+        entry_copy_out(cache, entry, page, pool);
         hit = 1;
     }
     apr_thread_mutex_unlock(cache->mutex);
@@ -174,18 +216,18 @@ int wk_page_cache_get_stamped(wk_page_cache_t *cache, const char *key,
                               const wk_page_stamp_t *stamp, apr_time_t now,
                               wk_page_t *page, apr_pool_t *pool)
 {
-    entry_t *entry;
-    int hit = 0;
+    vouch_t vouch = { stamp, NULL };
 
-    apr_thread_mutex_lock(cache->mutex);
-    entry = apr_hash_get(cache->entries, key, APR_HASH_KEY_STRING);
-    if (entry != NULL && entry->stamped && stamp_equal(&entry->stamp, stamp)
-        && entry_current(entry, now)) {
-        entry_copy_out(cache, entry, page, pool);
-        hit = 1;
-    }
-    apr_thread_mutex_unlock(cache->mutex);
-    return hit;
+    return cache_get_vouched(cache, key, &vouch, now, page, pool);
+}
+
+int wk_page_cache_get_marked(wk_page_cache_t *cache, const char *key,
+                             const wk_wal_mark_t *mark, apr_time_t now,
+                             wk_page_t *page, apr_pool_t *pool)
+{
+    vouch_t vouch = { NULL, mark };
+
+    return cache_get_vouched(cache, key, &vouch, now, page, pool);
 }
 
 /* Copies len bytes to *at and moves *at past them and a NUL. */
@@ -201,7 +243,8 @@ static const char *block_copy(char **at, const char *bytes, apr_size_t len)
 
 void wk_page_cache_put(wk_page_cache_t *cache, const char *key,
                        apr_int64_t version, apr_time_t expires,
-                       const wk_page_stamp_t *stamp, const wk_page_t *page)
+                       const wk_page_stamp_t *stamp,
+                       const wk_wal_mark_t *mark, const wk_page_t *page)
 {
     apr_size_t key_len = strlen(key), etag_len = strlen(page->etag);
     apr_size_t type_len = strlen(page->content_type);
@@ -230,6 +273,11 @@ void wk_page_cache_put(wk_page_cache_t *cache, const char *key,
         entry->stamp = *stamp;
     else
         memset(&entry->stamp, 0, sizeof(entry->stamp));
+    entry->marked = mark != NULL;
+    if (mark != NULL)
+        entry->mark = *mark;
+    else
+        memset(&entry->mark, 0, sizeof(entry->mark));
     entry->bytes = bytes;
 
     apr_thread_mutex_lock(cache->mutex);

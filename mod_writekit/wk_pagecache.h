@@ -9,7 +9,12 @@
  * A page may also carry a stamp of the tenant's files, taken before the
  * version was read.  While the files still have that stamp, nothing has
  * been written to the tenant since, so the page can be served without
- * opening the tenant at all (wk_page_cache_get_stamped()).
+ * opening the tenant at all (wk_page_cache_get_stamped()).  And it may
+ * carry the WAL-index header read before the version: while the header
+ * is unchanged, nothing was committed since, so the page can be served
+ * without the version query (wk_page_cache_get_marked()).  Unlike the
+ * file stamp, the header can vouch for pages while the tenant is being
+ * written.
  *
  * The cache is bounded in bytes and drops the least recently used pages
  * first.  One mutex guards it; a hit copies the page onto the caller's
@@ -19,6 +24,7 @@
 #define WK_PAGECACHE_H
 
 #include "wk_core.h"
+#include "wk_store.h"
 
 typedef struct wk_page_cache wk_page_cache_t;
 
@@ -80,12 +86,14 @@ apr_status_t wk_page_cache_create(wk_page_cache_t **cache,
 /*
  * Copies the page stored under key onto pool and returns 1, when the page
  * was rendered at version and now is before its expiry.  Returns 0
- * otherwise.  On a hit, stamp replaces the page's stamp when it is not
- * NULL, because the caller read stamp before it read version.
+ * otherwise.  On a hit, stamp and mark replace the page's stamp and mark
+ * where they are not NULL, because the caller read them before it read
+ * version.
  */
 int wk_page_cache_get(wk_page_cache_t *cache, const char *key,
                       apr_int64_t version, apr_time_t now,
-                      const wk_page_stamp_t *stamp, wk_page_t *page,
+                      const wk_page_stamp_t *stamp,
+                      const wk_wal_mark_t *mark, wk_page_t *page,
                       apr_pool_t *pool);
 
 /*
@@ -97,13 +105,24 @@ int wk_page_cache_get_stamped(wk_page_cache_t *cache, const char *key,
                               const wk_page_stamp_t *stamp, apr_time_t now,
                               wk_page_t *page, apr_pool_t *pool);
 
+/*
+ * Copies the page stored under key onto pool and returns 1, when the page
+ * carries a WAL-index header equal to mark and now is before its expiry.
+ * Returns 0 otherwise.  mark must be one that wk_db_wal_mark() vouched
+ * for.
+ */
+int wk_page_cache_get_marked(wk_page_cache_t *cache, const char *key,
+                             const wk_wal_mark_t *mark, apr_time_t now,
+                             wk_page_t *page, apr_pool_t *pool);
+
 /* Stores a copy of page under key; expires 0 means it never expires by
- * time.  stamp, when it is not NULL, is the stamp the caller read before
- * it read version.  A page larger than an eighth of the cache is not
- * kept. */
+ * time.  stamp and mark, where they are not NULL, are the stamp and the
+ * WAL-index header the caller read before it read version.  A page larger
+ * than an eighth of the cache is not kept. */
 void wk_page_cache_put(wk_page_cache_t *cache, const char *key,
                        apr_int64_t version, apr_time_t expires,
-                       const wk_page_stamp_t *stamp, const wk_page_t *page);
+                       const wk_page_stamp_t *stamp,
+                       const wk_wal_mark_t *mark, const wk_page_t *page);
 
 /* Returns the number of bytes in the cache now (for tests). */
 apr_size_t wk_page_cache_size(wk_page_cache_t *cache);

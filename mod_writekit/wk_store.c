@@ -153,6 +153,65 @@ const char *wk_db_path(const wk_db_t *db)
     return db->path;
 }
 
+/* The layout of the WAL-index header in SQLite's wal.c: the format
+ * version at byte 0, isInit at byte 12, and the checksum of the first 40
+ * bytes at byte 40.  The shared memory keeps two copies, at bytes 0 and
+ * 48 of its first 32 KiB region. */
+#define WAL_INDEX_VERSION     3007000
+#define WAL_INDEX_REGION_SIZE 32768
+#define WAL_INDEX_INIT_AT     12
+#define WAL_INDEX_CKSUM_AT    40
+
+/* Returns 1 when the checksum at WAL_INDEX_CKSUM_AT matches the bytes
+ * before it.  SQLite sums the header's 32-bit words in native byte order,
+ * two at a time, each sum feeding the other. */
+static int wal_header_checksum_ok(const unsigned char *header)
+{
+    apr_uint32_t words[WK_WAL_MARK_SIZE / 4], s1 = 0, s2 = 0;
+    int i;
+
+    memcpy(words, header, sizeof(words));
+    for (i = 0; i < WAL_INDEX_CKSUM_AT / 4; i += 2) {
+        s1 += words[i] + s2;
+        s2 += words[i + 1] + s1;
+    }
+    return words[WAL_INDEX_CKSUM_AT / 4] == s1
+           && words[WAL_INDEX_CKSUM_AT / 4 + 1] == s2;
+}
+
+int wk_db_wal_mark(wk_db_t *db, wk_wal_mark_t *mark)
+{
+    unsigned char copy[WK_WAL_MARK_SIZE];
+    sqlite3_file *file = NULL;
+    volatile void *region = NULL;
+    const volatile unsigned char *shared;
+    apr_uint32_t version;
+
+    /* wk_db_open() read from the file in WAL mode, so SQLite has the
+     * memory mapped, and xShmMap() without extending only looks it up. */
+    if (sqlite3_file_control(db->handle, "main",
+                                SQLITE_FCNTL_FILE_POINTER, &file)
+           != SQLITE_OK
+        || file == NULL || file->pMethods == NULL
+        || file->pMethods->iVersion < 2 || file->pMethods->xShmMap == NULL
+        || file->pMethods->xShmMap(file, 0, WAL_INDEX_REGION_SIZE, 0,
+                                   &region) != SQLITE_OK
+        || region == NULL)
+        return 0;
+
+    /* SQLite writes the second copy, then the first.  Reading the first,
+     * then the second, a torn write shows as two different copies. */
+    shared = region;
+    memcpy(mark->header, (const void *)shared, WK_WAL_MARK_SIZE);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    memcpy(copy, (const void *)(shared + WK_WAL_MARK_SIZE), WK_WAL_MARK_SIZE);
+    memcpy(&version, mark->header, sizeof(version));
+    return memcmp(mark->header, copy, WK_WAL_MARK_SIZE) == 0
+           && version == WAL_INDEX_VERSION
+           && mark->header[WAL_INDEX_INIT_AT] == 1
+           && wal_header_checksum_ok(mark->header);
+}
+
 /* Runs one or more statements that return no rows. */
 static apr_status_t db_exec(wk_db_t *db, const char *sql, char **error,
                             apr_pool_t *pool)

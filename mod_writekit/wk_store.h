@@ -53,6 +53,31 @@ const char *wk_db_path(const wk_db_t *db);
 apr_ino_t wk_db_inode(const wk_db_t *db);
 
 /*
+ * The WAL-index header of a tenant, as SQLite keeps it in the shared
+ * memory of the -shm file.  Every commit, from any process, writes a new
+ * header (walIndexWriteHdr() in SQLite's wal.c).  The header counts the
+ * commits and carries the salts and checksum of the last frame, so two
+ * equal marks mean that nothing was committed in between.
+ * NOTE: this reads SQLite's own layout of that memory.  A layout of
+ * another version makes every mark invalid, and readers fall back to the
+ * version query.
+ */
+#define WK_WAL_MARK_SIZE 48
+
+typedef struct wk_wal_mark {
+    unsigned char header[WK_WAL_MARK_SIZE];
+} wk_wal_mark_t;
+
+/*
+ * Copies the WAL-index header from the shared memory that db has mapped,
+ * without a lock or a system call, and checks it as SQLite does before a
+ * read: both copies equal, initialized, of the version this code reads,
+ * and with a valid checksum.  Returns 1 when mark contains such a header,
+ * 0 when db has not mapped the memory or a writer is changing it.
+ */
+int wk_db_wal_mark(wk_db_t *db, wk_wal_mark_t *mark);
+
+/*
  * Returns the statement for sql, prepared on first use and kept until the
  * connection closes, reset and with no bindings; NULL when it does not
  * compile.  sql must outlive the connection (a string literal).

@@ -1,6 +1,7 @@
 /*
  * pagecache_test.c: versions, expiry and the byte bound of the per-process
- * page cache, and the stamps of tenant files that vouch for kept pages.
+ * page cache, and the stamps of tenant files and WAL-index headers that
+ * vouch for kept pages.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -72,7 +73,7 @@ static void stamp_tests(apr_pool_t *pool)
     settle();
     ok(wk_page_stamp_read(&stamp, db, apr_time_now(), pool),
        "stamp of a settled file vouches");
-    wk_page_cache_put(cache, "k", 1, 0, &stamp, &page);
+    wk_page_cache_put(cache, "k", 1, 0, &stamp, NULL, &page);
     ok(wk_page_stamp_read(&later, db, apr_time_now(), pool),
        "stamp read again vouches");
     ok(wk_page_cache_get_stamped(cache, "k", &later, apr_time_now(), &got,
@@ -94,7 +95,7 @@ static void stamp_tests(apr_pool_t *pool)
     ok(!wk_page_cache_get_stamped(cache, "k", &later, apr_time_now(), &got,
                                   pool), "page misses after the write");
 
-    ok(wk_page_cache_get(cache, "k", 1, apr_time_now(), &later, &got, pool),
+    ok(wk_page_cache_get(cache, "k", 1, apr_time_now(), &later, NULL, &got, pool),
        "page hits at its version and takes the new stamp");
     ok(wk_page_cache_get_stamped(cache, "k", &later, apr_time_now(), &got,
                                  pool), "page hits with the new stamp");
@@ -109,7 +110,7 @@ static void stamp_tests(apr_pool_t *pool)
                                   pool), "page misses after the commit");
 
     wk_page_cache_put(cache, "x", 1, apr_time_now() + apr_time_from_sec(1),
-                      &later, &page);
+                      &later, NULL, &page);
     ok(wk_page_cache_get_stamped(cache, "x", &later, apr_time_now(), &got,
                                  pool), "stamped page hits before its expiry");
     ok(!wk_page_cache_get_stamped(cache, "x", &later,
@@ -117,13 +118,55 @@ static void stamp_tests(apr_pool_t *pool)
                                   &got, pool),
        "stamped page misses at its expiry");
 
-    wk_page_cache_put(cache, "n", 1, 0, NULL, &page);
+    wk_page_cache_put(cache, "n", 1, 0, NULL, NULL, &page);
     ok(!wk_page_cache_get_stamped(cache, "n", &later, apr_time_now(), &got,
                                   pool), "page kept without a stamp misses");
 
     unlink(wal);
     unlink(db);
     rmdir(dir);
+}
+
+static wk_wal_mark_t mark_of(unsigned char fill)
+{
+    wk_wal_mark_t mark;
+
+    memset(mark.header, fill, sizeof(mark.header));
+    return mark;
+}
+
+/* A WAL-index header stored with a page vouches for it while a lookup
+ * names the same header; a lookup by version moves it on. */
+static void mark_tests(apr_pool_t *pool)
+{
+    wk_wal_mark_t first = mark_of(1), second = mark_of(2);
+    apr_time_t now = apr_time_from_sec(5000);
+    wk_page_cache_t *cache;
+    wk_page_t page, got;
+
+    wk_page_cache_create(&cache, 64 * 1024, pool);
+    page = page_of("<p>marked</p>");
+    wk_page_cache_put(cache, "m", 1, now + apr_time_from_sec(10), NULL,
+                      &first, &page);
+    ok(wk_page_cache_get_marked(cache, "m", &first, now, &got, pool),
+       "marked page hits with its mark");
+    is_str(got.body, "<p>marked</p>", "marked hit returns the body");
+    ok(!wk_page_cache_get_marked(cache, "m", &second, now, &got, pool),
+       "marked page misses after a commit");
+    ok(!wk_page_cache_get_marked(cache, "m", &first,
+                                 now + apr_time_from_sec(10), &got, pool),
+       "marked page misses at its expiry");
+
+    ok(wk_page_cache_get(cache, "m", 1, now, NULL, &second, &got, pool),
+       "page hits at its version and takes the new mark");
+    ok(wk_page_cache_get_marked(cache, "m", &second, now, &got, pool),
+       "page hits with the new mark");
+    ok(!wk_page_cache_get_marked(cache, "m", &first, now, &got, pool),
+       "page misses with the old mark");
+
+    wk_page_cache_put(cache, "u", 1, 0, NULL, NULL, &page);
+    ok(!wk_page_cache_get_marked(cache, "u", &first, now, &got, pool),
+       "page kept without a mark misses");
 }
 
 int main(int argc, const char *const *argv)
@@ -141,46 +184,46 @@ int main(int argc, const char *const *argv)
        "create cache");
 
     page = page_of("<p>one</p>");
-    wk_page_cache_put(cache, "a/", 7, 0, NULL, &page);
-    ok(wk_page_cache_get(cache, "a/", 7, now, NULL, &got, pool),
+    wk_page_cache_put(cache, "a/", 7, 0, NULL, NULL, &page);
+    ok(wk_page_cache_get(cache, "a/", 7, now, NULL, NULL, &got, pool),
        "hit at version");
     is_str(got.body, "<p>one</p>", "hit returns the body");
     ok(got.len == 10, "hit returns the length");
     is_str(got.etag, "\"e\"", "hit returns the ETag");
-    ok(!wk_page_cache_get(cache, "a/", 8, now, NULL, &got, pool),
+    ok(!wk_page_cache_get(cache, "a/", 8, now, NULL, NULL, &got, pool),
        "miss at another version");
-    ok(!wk_page_cache_get(cache, "b/", 7, now, NULL, &got, pool),
+    ok(!wk_page_cache_get(cache, "b/", 7, now, NULL, NULL, &got, pool),
        "miss for another key");
 
     page = page_of("<p>two</p>");
-    wk_page_cache_put(cache, "a/", 8, 0, NULL, &page);
-    ok(wk_page_cache_get(cache, "a/", 8, now, NULL, &got, pool),
+    wk_page_cache_put(cache, "a/", 8, 0, NULL, NULL, &page);
+    ok(wk_page_cache_get(cache, "a/", 8, now, NULL, NULL, &got, pool),
        "replaced page hits at its version");
     is_str(got.body, "<p>two</p>", "replaced page has the new body");
 
     wk_page_cache_put(cache, "s/", 8, now + apr_time_from_sec(10), NULL,
-                      &page);
-    ok(wk_page_cache_get(cache, "s/", 8, now, NULL, &got, pool),
+                      NULL, &page);
+    ok(wk_page_cache_get(cache, "s/", 8, now, NULL, NULL, &got, pool),
        "page hits before its expiry");
     ok(!wk_page_cache_get(cache, "s/", 8, now + apr_time_from_sec(10), NULL,
-                          &got, pool), "page misses at its expiry");
+                          NULL, &got, pool), "page misses at its expiry");
 
     memset(big, 'x', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     page = page_of(big);
     for (i = 0; i < 100; i++) {
         apr_snprintf(key, sizeof(key), "p%d", i);
-        wk_page_cache_put(cache, key, 1, 0, NULL, &page);
+        wk_page_cache_put(cache, key, 1, 0, NULL, NULL, &page);
     }
     ok(wk_page_cache_size(cache) <= 64 * 1024, "cache stays within bound "
        "(%" APR_SIZE_T_FMT " bytes)", wk_page_cache_size(cache));
-    ok(wk_page_cache_get(cache, "p99", 1, now, NULL, &got, pool),
+    ok(wk_page_cache_get(cache, "p99", 1, now, NULL, NULL, &got, pool),
        "newest page kept");
-    ok(!wk_page_cache_get(cache, "p0", 1, now, NULL, &got, pool),
+    ok(!wk_page_cache_get(cache, "p0", 1, now, NULL, NULL, &got, pool),
        "oldest page evicted");
     for (kept = 0, i = 0; i < 100; i++) {
         apr_snprintf(key, sizeof(key), "p%d", i);
-        kept += wk_page_cache_get(cache, key, 1, now, NULL, &got, pool);
+        kept += wk_page_cache_get(cache, key, 1, now, NULL, NULL, &got, pool);
     }
     ok(kept > 10 && kept < 100, "some pages kept, some evicted (%d)", kept);
 
@@ -190,12 +233,13 @@ int main(int argc, const char *const *argv)
         memset(huge, 'y', 16 * 1024 - 1);
         huge[16 * 1024 - 1] = '\0';
         page = page_of(huge);
-        wk_page_cache_put(cache, "huge", 1, 0, NULL, &page);
-        ok(!wk_page_cache_get(cache, "huge", 1, now, NULL, &got, pool),
+        wk_page_cache_put(cache, "huge", 1, 0, NULL, NULL, &page);
+        ok(!wk_page_cache_get(cache, "huge", 1, now, NULL, NULL, &got, pool),
            "page over an eighth of the cache not kept");
     }
 
     stamp_tests(pool);
+    mark_tests(pool);
 
     apr_pool_destroy(pool);
     return done_testing();

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <apr_general.h>
@@ -186,6 +187,58 @@ static void test_slugify(apr_pool_t *pool)
            "script-alert-1-script", "markup becomes dashes");
 }
 
+/* Commits one change to the tenant at path from a child process, as
+ * another httpd process or the CLI would; returns 1 when it did. */
+static int commit_from_child(const char *path)
+{
+    int status = 0;
+    pid_t pid = fork();
+
+    if (pid == 0) {
+        sqlite3 *handle = NULL;
+        int rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE, NULL);
+
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(handle, "INSERT OR REPLACE INTO settings "
+                              "(name, value) VALUES ('title', 'child')",
+                              NULL, NULL, NULL);
+        sqlite3_close(handle);
+        _exit(rc == SQLITE_OK ? 0 : 1);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        return 0;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* The WAL-index header changes with every commit from any process and
+ * stays the same without one. */
+static void test_wal_mark(apr_pool_t *pool)
+{
+    wk_db_t *db = create_db("mark.db", pool);
+    wk_wal_mark_t first, again, later;
+    char *error = NULL;
+
+    if (db == NULL)
+        return;
+    ok(wk_db_wal_mark(db, &first), "mark read from an open tenant");
+    ok(wk_db_wal_mark(db, &again), "mark read again");
+    ok(memcmp(first.header, again.header, WK_WAL_MARK_SIZE) == 0,
+       "mark unchanged without a commit");
+
+    ok(commit_from_child(wk_db_path(db)), "another process commits");
+    ok(wk_db_wal_mark(db, &later), "mark read after the commit");
+    ok(memcmp(first.header, later.header, WK_WAL_MARK_SIZE) != 0,
+       "mark changed by the other process's commit");
+
+    ok(wk_db_run(db, "INSERT OR REPLACE INTO settings (name, value) "
+                 "VALUES ('title', 'own')", &error, pool) == APR_SUCCESS,
+       "own connection commits");
+    ok(wk_db_wal_mark(db, &again), "mark read after the own commit");
+    ok(memcmp(later.header, again.header, WK_WAL_MARK_SIZE) != 0,
+       "mark changed by the own commit");
+    wk_db_close(db);
+}
+
 int main(int argc, const char *const *argv)
 {
     apr_pool_t *pool;
@@ -199,6 +252,7 @@ int main(int argc, const char *const *argv)
     test_newer_schema(pool);
     test_posts(pool);
     test_slugify(pool);
+    test_wal_mark(pool);
 
     if (system(apr_psprintf(pool, "rm -rf '%s'", tmpdir)) != 0)
         diag("could not remove %s", tmpdir);
