@@ -828,10 +828,13 @@ static int page_from_cache(request_rec *r, wk_db_t *db, route_t *route)
     route->cache_mark = wk_db_wal_mark(db, &route->mark) ? &route->mark
                                                           : NULL;
     route->cache_key = page_key(r, wk_db_path(db), wk_db_inode(db));
+    route->cache_stamp = route->stamped
+                         && route->stamp.inode == wk_db_inode(db)
+                         ? &route->stamp : NULL;
     if (route->cache_mark != NULL
         && wk_page_cache_get_marked(page_cache, route->cache_key,
-                                    route->cache_mark, r->request_time,
-                                    &page, r->pool)) {
+                                    route->cache_mark, route->cache_stamp,
+                                    r->request_time, &page, r->pool)) {
         route->cache_key = NULL;
         return send_cached_page(r, &page);
     }
@@ -843,9 +846,6 @@ static int page_from_cache(request_rec *r, wk_db_t *db, route_t *route)
 
     route->cache_version = version;
     route->cache_expires = next_visible;
-    route->cache_stamp = route->stamped
-                         && route->stamp.inode == wk_db_inode(db)
-                         ? &route->stamp : NULL;
     if (!wk_page_cache_get(page_cache, route->cache_key, version,
                            r->request_time, route->cache_stamp,
                            route->cache_mark, &page, r->pool))

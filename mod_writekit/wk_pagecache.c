@@ -185,7 +185,7 @@ typedef struct vouch {
 
 static int entry_vouched(const entry_t *entry, const vouch_t *vouch)
 {
-    if (vouch->stamp != NULL)
+    if (vouch->mark == NULL)
         return entry->stamped && stamp_equal(&entry->stamp, vouch->stamp);
     return entry->marked
            && memcmp(entry->mark.header, vouch->mark->header,
@@ -193,7 +193,8 @@ static int entry_vouched(const entry_t *entry, const vouch_t *vouch)
 }
 
 /* Copies the page under key onto pool and returns 1 when its entry has
- * the stamp or the mark of vouch and now is before its expiry. */
+ * the mark of vouch, or without one its stamp, and now is before its
+ * expiry.  A hit by mark records the stamp of vouch when there is one. */
 static int cache_get_vouched(wk_page_cache_t *cache, const char *key,
                              const vouch_t *vouch, apr_time_t now,
                              wk_page_t *page, apr_pool_t *pool)
@@ -206,6 +207,10 @@ static int cache_get_vouched(wk_page_cache_t *cache, const char *key,
     if (entry != NULL && entry_vouched(entry, vouch)
         && entry_current(entry, now)) {
         entry_copy_out(cache, entry, page, pool);
+        if (vouch->mark != NULL && vouch->stamp != NULL) {
+            entry->stamp = *vouch->stamp;
+            entry->stamped = 1;
+        }
         hit = 1;
     }
     apr_thread_mutex_unlock(cache->mutex);
@@ -222,10 +227,11 @@ int wk_page_cache_get_stamped(wk_page_cache_t *cache, const char *key,
 }
 
 int wk_page_cache_get_marked(wk_page_cache_t *cache, const char *key,
-                             const wk_wal_mark_t *mark, apr_time_t now,
+                             const wk_wal_mark_t *mark,
+                             const wk_page_stamp_t *stamp, apr_time_t now,
                              wk_page_t *page, apr_pool_t *pool)
 {
-    vouch_t vouch = { NULL, mark };
+    vouch_t vouch = { stamp, mark };
 
     return cache_get_vouched(cache, key, &vouch, now, page, pool);
 }

@@ -109,10 +109,13 @@ int wk_page_cache_get_stamped(wk_page_cache_t *cache, const char *key,
  * Copies the page stored under key onto pool and returns 1, when the page
  * carries a WAL-index header equal to mark and now is before its expiry.
  * Returns 0 otherwise.  mark must be one that wk_db_wal_mark() vouched
- * for.
+ * for.  On a hit, stamp replaces the page's stamp when it is not NULL,
+ * because the caller read stamp before mark: a page kept before its
+ * files settled gets the stamp that lets later requests skip the tenant.
  */
 int wk_page_cache_get_marked(wk_page_cache_t *cache, const char *key,
-                             const wk_wal_mark_t *mark, apr_time_t now,
+                             const wk_wal_mark_t *mark,
+                             const wk_page_stamp_t *stamp, apr_time_t now,
                              wk_page_t *page, apr_pool_t *pool);
 
 /* Stores a copy of page under key; expires 0 means it never expires by

@@ -141,6 +141,7 @@ static void mark_tests(apr_pool_t *pool)
 {
     wk_wal_mark_t first = mark_of(1), second = mark_of(2);
     apr_time_t now = apr_time_from_sec(5000);
+    wk_page_stamp_t stamp;
     wk_page_cache_t *cache;
     wk_page_t page, got;
 
@@ -148,25 +149,37 @@ static void mark_tests(apr_pool_t *pool)
     page = page_of("<p>marked</p>");
     wk_page_cache_put(cache, "m", 1, now + apr_time_from_sec(10), NULL,
                       &first, &page);
-    ok(wk_page_cache_get_marked(cache, "m", &first, now, &got, pool),
+    ok(wk_page_cache_get_marked(cache, "m", &first, NULL, now, &got, pool),
        "marked page hits with its mark");
     is_str(got.body, "<p>marked</p>", "marked hit returns the body");
-    ok(!wk_page_cache_get_marked(cache, "m", &second, now, &got, pool),
+    ok(!wk_page_cache_get_marked(cache, "m", &second, NULL, now, &got, pool),
        "marked page misses after a commit");
-    ok(!wk_page_cache_get_marked(cache, "m", &first,
+    ok(!wk_page_cache_get_marked(cache, "m", &first, NULL,
                                  now + apr_time_from_sec(10), &got, pool),
        "marked page misses at its expiry");
 
     ok(wk_page_cache_get(cache, "m", 1, now, NULL, &second, &got, pool),
        "page hits at its version and takes the new mark");
-    ok(wk_page_cache_get_marked(cache, "m", &second, now, &got, pool),
+    ok(wk_page_cache_get_marked(cache, "m", &second, NULL, now, &got, pool),
        "page hits with the new mark");
-    ok(!wk_page_cache_get_marked(cache, "m", &first, now, &got, pool),
+    ok(!wk_page_cache_get_marked(cache, "m", &first, NULL, now, &got, pool),
        "page misses with the old mark");
 
     wk_page_cache_put(cache, "u", 1, 0, NULL, NULL, &page);
-    ok(!wk_page_cache_get_marked(cache, "u", &first, now, &got, pool),
+    ok(!wk_page_cache_get_marked(cache, "u", &first, NULL, now, &got, pool),
        "page kept without a mark misses");
+
+    /* A page kept before its files settled gets its stamp from a later
+     * hit, whichever way that hit was vouched for. */
+    memset(&stamp, 0, sizeof(stamp));
+    stamp.inode = 7;
+    wk_page_cache_put(cache, "late", 1, 0, NULL, &first, &page);
+    ok(!wk_page_cache_get_stamped(cache, "late", &stamp, now, &got, pool),
+       "page kept without a stamp misses by stamp");
+    ok(wk_page_cache_get_marked(cache, "late", &first, &stamp, now, &got,
+                                pool), "marked hit takes the stamp");
+    ok(wk_page_cache_get_stamped(cache, "late", &stamp, now, &got, pool),
+       "page hits by the stamp it took");
 }
 
 int main(int argc, const char *const *argv)
