@@ -81,6 +81,10 @@ typedef struct route {
     int stamped;
     const wk_page_stamp_t *cache_stamp;
 
+    /* The stat() of the tenant file taken for the stamp, which
+     * tenant_acquire() reuses; APR_NOFILE when there is none. */
+    apr_finfo_t tenant_file;
+
     /* The WAL-index header, read before the version; cache_mark points
      * to it when it may vouch for the page kept. */
     wk_wal_mark_t mark;
@@ -695,10 +699,12 @@ static int tenant_unavailable(request_rec *r, const char *path,
 /*
  * Borrows the connection to the request's tenant.  Returns OK, 400 for a
  * Host that is not a host name, 404 for a mass hosting host with no file,
- * or 503 for a tenant that cannot be opened (logged once).
+ * or 503 for a tenant that cannot be opened (logged once).  known is a
+ * stat() of the tenant file this request took already, or NULL.
  */
 static int tenant_acquire(wk_db_t **db, request_rec *r,
-                          const wk_server_conf_t *conf)
+                          const wk_server_conf_t *conf,
+                          const apr_finfo_t *known)
 {
     const char *path;
     char *error = NULL;
@@ -707,7 +713,7 @@ static int tenant_acquire(wk_db_t **db, request_rec *r,
 
     if (tenant_path(&path, r, conf) != OK)
         return HTTP_BAD_REQUEST;
-    rv = wk_cache_acquire(db, tenant_cache, path, r->pool, &error,
+    rv = wk_cache_acquire(db, tenant_cache, path, known, r->pool, &error,
                           &first_report);
     if (rv == APR_SUCCESS)
         return OK;
@@ -744,7 +750,7 @@ static int tenant_settings(wk_settings_t **settings, request_rec *r,
 static int tenant_open(wk_db_t **db, wk_settings_t **settings,
                        request_rec *r, const wk_server_conf_t *conf)
 {
-    int status = tenant_acquire(db, r, conf);
+    int status = tenant_acquire(db, r, conf, NULL);
 
     return status == OK ? tenant_settings(settings, r, *db) : status;
 }
@@ -792,8 +798,8 @@ static int page_from_stamp(request_rec *r, const wk_server_conf_t *conf,
     if (page_cache == NULL || !route_cacheable(route)
         || tenant_path(&path, r, conf) != OK)
         return DECLINED;
-    route->stamped = wk_page_stamp_read(&route->stamp, path,
-                                        r->request_time, r->pool);
+    route->stamped = wk_page_stamp_read(&route->stamp, &route->tenant_file,
+                                        path, r->request_time, r->pool);
     if (!route->stamped
         || !wk_page_cache_get_stamped(page_cache,
                                       page_key(r, path, route->stamp.inode),
@@ -869,7 +875,7 @@ static int serve_route(request_rec *r, wk_server_conf_t *conf,
     status = page_from_stamp(r, conf, route);
     if (status != DECLINED)
         return status;
-    status = tenant_acquire(&db, r, conf);
+    status = tenant_acquire(&db, r, conf, &route->tenant_file);
     if (status == OK) {
         status = page_from_cache(r, db, route);
         if (status != DECLINED)

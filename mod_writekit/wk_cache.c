@@ -251,20 +251,17 @@ static void fault_remember(tenant_t *tenant, apr_status_t fault,
 /* Finds or opens the tenant, marks it used and pins it with one borrow
  * that the caller must give back.  Mutex held. */
 static apr_status_t tenant_lookup(tenant_t **out, wk_cache_t *cache,
-                                  const char *path, apr_pool_t *pool)
+                                  const char *path, apr_status_t rv,
+                                  apr_finfo_t *finfo)
 {
     tenant_t *tenant = apr_hash_get(cache->tenants, path,
                                     APR_HASH_KEY_STRING);
     apr_time_t now = apr_time_now();
-    apr_finfo_t finfo;
-    apr_status_t rv;
 
-    /* One stat per request notices a file that was replaced, repaired or
-     * removed since the tenant opened it. */
-    rv = apr_stat(&finfo, path, APR_FINFO_IDENT | APR_FINFO_MTIME
-                  | APR_FINFO_SIZE, pool);
+    /* The stat of this request, rv and finfo, notices a file that was
+     * replaced, repaired or removed since the tenant opened it. */
     if (tenant != NULL
-        && (rv != APR_SUCCESS || tenant_file_changed(tenant, &finfo))) {
+        && (rv != APR_SUCCESS || tenant_file_changed(tenant, finfo))) {
         tenant_retire(cache, tenant);
         tenant = NULL;
     }
@@ -278,7 +275,7 @@ static apr_status_t tenant_lookup(tenant_t **out, wk_cache_t *cache,
         /* The file is there again: a later loss is news once more. */
         apr_hash_set(cache->missing, path, APR_HASH_KEY_STRING, NULL);
         cache_trim(cache, now, 1);
-        rv = tenant_create(&tenant, cache, path, &finfo);
+        rv = tenant_create(&tenant, cache, path, finfo);
         if (rv != APR_SUCCESS)
             return rv;
     }
@@ -349,19 +346,29 @@ static apr_status_t tenant_fail(tenant_t *tenant, apr_status_t rv,
 }
 
 apr_status_t wk_cache_acquire(wk_db_t **db, wk_cache_t *cache,
-                              const char *path, apr_pool_t *request_pool,
-                              char **error, int *first_report)
+                              const char *path, const apr_finfo_t *known,
+                              apr_pool_t *request_pool, char **error,
+                              int *first_report)
 {
     tenant_t *tenant = NULL;
     connection_t *conn;
     lease_t *lease;
-    apr_status_t rv;
+    apr_finfo_t finfo;
+    apr_status_t rv = APR_SUCCESS;
     void *resource;
 
     *first_report = 0;
     *error = NULL;
+
+    /* Outside the mutex, which every request of the process takes. */
+    if (known != NULL && known->filetype == APR_REG)
+        finfo = *known;
+    else
+        rv = apr_stat(&finfo, path, APR_FINFO_IDENT | APR_FINFO_MTIME
+                      | APR_FINFO_SIZE, request_pool);
+
     apr_thread_mutex_lock(cache->mutex);
-    rv = tenant_lookup(&tenant, cache, path, request_pool);
+    rv = tenant_lookup(&tenant, cache, path, rv, &finfo);
     if (rv == APR_SUCCESS && tenant->fault != APR_SUCCESS) {
         *error = apr_pstrdup(request_pool, tenant->fault_message);
         rv = tenant->fault;

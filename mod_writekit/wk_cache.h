@@ -38,11 +38,15 @@ apr_status_t wk_cache_create(wk_cache_t **cache,
  * remembered for as long as the file keeps its size and modification
  * time, so a broken tenant costs one stat per request.  *first_report is
  * set to 1 only the first time a failure is seen, so the caller logs it
- * once; *error is set on every failure.
+ * once; *error is set on every failure.  known, when it is not NULL and
+ * describes a regular file, is a stat() of path that this request took
+ * already (inode, device, size and modification time), which spares the
+ * call that checks whether the file was replaced.
  */
 apr_status_t wk_cache_acquire(wk_db_t **db, wk_cache_t *cache,
-                              const char *path, apr_pool_t *request_pool,
-                              char **error, int *first_report);
+                              const char *path, const apr_finfo_t *known,
+                              apr_pool_t *request_pool, char **error,
+                              int *first_report);
 
 /*
  * Marks the tenant of db as failed after a query on it failed (a file

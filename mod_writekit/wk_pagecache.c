@@ -51,15 +51,19 @@ static int file_settled(const apr_finfo_t *finfo, apr_time_t now)
     return last <= now - WK_PAGE_STAMP_SETTLE;
 }
 
-int wk_page_stamp_read(wk_page_stamp_t *stamp, const char *path,
-                       apr_time_t now, apr_pool_t *pool)
+int wk_page_stamp_read(wk_page_stamp_t *stamp, apr_finfo_t *file,
+                       const char *path, apr_time_t now, apr_pool_t *pool)
 {
     apr_finfo_t db, wal;
     apr_status_t rv;
 
     memset(stamp, 0, sizeof(*stamp));
-    if (apr_stat(&db, path, STAT_FIELDS, pool) != APR_SUCCESS
-        || db.filetype != APR_REG || !file_settled(&db, now))
+    rv = apr_stat(&db, path, STAT_FIELDS, pool);
+    if (rv != APR_SUCCESS)
+        db.filetype = APR_NOFILE;
+    if (file != NULL)
+        *file = db;
+    if (db.filetype != APR_REG || !file_settled(&db, now))
         return 0;
     stamp->inode = db.inode;
     stamp->device = db.device;

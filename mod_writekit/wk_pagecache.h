@@ -69,15 +69,16 @@ typedef struct wk_page_stamp {
  * when the stamp can vouch for pages, because both files were last
  * changed WK_PAGE_STAMP_SETTLE or more before now, a time taken before
  * the call.  Returns 0 when stat() fails on the tenant file or a file
- * changed more recently.
+ * changed more recently.  file, when it is not NULL, receives the stat()
+ * of the tenant file, with the type APR_NOFILE when it failed.
  * NOTE: a write can go unseen in two cases.  A write after the clock was set
  * back by more than WK_PAGE_STAMP_SETTLE may leave a file with the times
  * and size it had.  A writer that stalls that long between appending its
  * commit to the -wal file and publishing it in the -shm file commits
  * after the stamp was read, without changing either file again.
  */
-int wk_page_stamp_read(wk_page_stamp_t *stamp, const char *path,
-                       apr_time_t now, apr_pool_t *pool);
+int wk_page_stamp_read(wk_page_stamp_t *stamp, apr_finfo_t *file,
+                       const char *path, apr_time_t now, apr_pool_t *pool);
 
 /* Creates a cache of at most max_bytes; it is freed with pool. */
 apr_status_t wk_page_cache_create(wk_page_cache_t **cache,

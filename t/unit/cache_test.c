@@ -41,7 +41,8 @@ static apr_status_t borrow(wk_cache_t *cache, const char *path,
     apr_status_t rv;
 
     apr_pool_create(&request, parent);
-    rv = wk_cache_acquire(&db, cache, path, request, &error, first_report);
+    rv = wk_cache_acquire(&db, cache, path, NULL, request, &error,
+                          first_report);
     if (rv == APR_SUCCESS && wk_db_version(db) != wk_schema_version())
         rv = WK_EDB;
     apr_pool_destroy(request);
@@ -90,12 +91,29 @@ static void test_missing_and_corrupt(apr_pool_t *pool)
        "repaired file opens");
 }
 
+/* Writes a tenant titled title beside path and renames it over path, as
+ * an admin restoring a backup would. */
+static void replace_tenant(const char *path, const char *title,
+                           apr_pool_t *pool)
+{
+    const char *moved = apr_pstrcat(pool, path, ".new", NULL);
+    char *error = NULL;
+    wk_db_t *db;
+
+    make_tenant(moved, pool);
+    if (wk_db_open(&db, moved, 0, &error, pool) == APR_SUCCESS) {
+        wk_setting_set(db, "title", title, &error, pool);
+        wk_db_close(db);
+    }
+    rename(moved, path);
+}
+
 static void test_replaced_file(apr_pool_t *pool)
 {
     wk_cache_limits_t limits = { 8, 4, 0 };
     const char *path = tenant_path(0, pool);
-    const char *moved = apr_pstrcat(pool, path, ".new", NULL);
     wk_settings_t settings;
+    apr_finfo_t before, after;
     apr_pool_t *request;
     wk_cache_t *cache;
     wk_db_t *db;
@@ -105,20 +123,36 @@ static void test_replaced_file(apr_pool_t *pool)
     wk_cache_create(&cache, &limits, pool);
     borrow(cache, path, &first, pool);
 
-    /* Write the new file beside the old one and rename it over, as an
-     * admin restoring a backup would. */
-    make_tenant(moved, pool);
-    if (wk_db_open(&db, moved, 0, &error, pool) == APR_SUCCESS) {
-        wk_setting_set(db, "title", "Replaced", &error, pool);
-        wk_db_close(db);
-    }
-    rename(moved, path);
+    replace_tenant(path, "Replaced", pool);
 
     apr_pool_create(&request, pool);
-    ok(wk_cache_acquire(&db, cache, path, request, &error, &first)
+    ok(wk_cache_acquire(&db, cache, path, NULL, request, &error, &first)
        == APR_SUCCESS, "replaced file opens");
     wk_settings_load(&settings, db, request);
     is_str(settings.title, "Replaced", "cache reads the new file");
+    apr_pool_destroy(request);
+
+    /* A stat the request took already stands for the check, so one taken
+     * before the next replacement still finds the open tenant, and one
+     * taken after finds the new file. */
+    apr_stat(&before, path, APR_FINFO_IDENT | APR_FINFO_MTIME
+             | APR_FINFO_SIZE | APR_FINFO_TYPE, pool);
+    replace_tenant(path, "Again", pool);
+    apr_stat(&after, path, APR_FINFO_IDENT | APR_FINFO_MTIME
+             | APR_FINFO_SIZE | APR_FINFO_TYPE, pool);
+
+    apr_pool_create(&request, pool);
+    ok(wk_cache_acquire(&db, cache, path, &before, request, &error, &first)
+       == APR_SUCCESS, "acquire with the earlier stat");
+    wk_settings_load(&settings, db, request);
+    is_str(settings.title, "Replaced", "earlier stat keeps the open tenant");
+    apr_pool_destroy(request);
+
+    apr_pool_create(&request, pool);
+    ok(wk_cache_acquire(&db, cache, path, &after, request, &error, &first)
+       == APR_SUCCESS, "acquire with the later stat");
+    wk_settings_load(&settings, db, request);
+    is_str(settings.title, "Again", "later stat opens the new file");
     apr_pool_destroy(request);
 }
 

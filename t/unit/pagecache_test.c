@@ -54,6 +54,7 @@ static void stamp_tests(apr_pool_t *pool)
     wk_page_stamp_t stamp, later;
     wk_page_cache_t *cache;
     wk_page_t page, got;
+    apr_finfo_t file;
 
     if (dir == NULL) {
         ok(0, "make a temporary directory");
@@ -64,33 +65,36 @@ static void stamp_tests(apr_pool_t *pool)
     wk_page_cache_create(&cache, 64 * 1024, pool);
     page = page_of("<p>stamped</p>");
 
-    ok(!wk_page_stamp_read(&stamp, db, apr_time_now(), pool),
+    ok(!wk_page_stamp_read(&stamp, &file, db, apr_time_now(), pool),
        "stamp of a missing file vouches for nothing");
+    ok(file.filetype == APR_NOFILE, "missing file has no stat");
     file_write_at(db, 0, "database pages", pool);
-    ok(!wk_page_stamp_read(&stamp, db, apr_time_now(), pool),
+    ok(!wk_page_stamp_read(&stamp, &file, db, apr_time_now(), pool),
        "stamp of a file changed just now vouches for nothing");
+    ok(file.filetype == APR_REG && file.size == 14,
+       "file changed just now still has its stat");
 
     settle();
-    ok(wk_page_stamp_read(&stamp, db, apr_time_now(), pool),
+    ok(wk_page_stamp_read(&stamp, NULL, db, apr_time_now(), pool),
        "stamp of a settled file vouches");
     wk_page_cache_put(cache, "k", 1, 0, &stamp, NULL, &page);
-    ok(wk_page_stamp_read(&later, db, apr_time_now(), pool),
+    ok(wk_page_stamp_read(&later, NULL, db, apr_time_now(), pool),
        "stamp read again vouches");
     ok(wk_page_cache_get_stamped(cache, "k", &later, apr_time_now(), &got,
                                  pool), "page hits with an equal stamp");
     is_str(got.body, "<p>stamped</p>", "stamped hit returns the body");
 
     file_write_at(wal, 0, "", pool);
-    ok(wk_page_stamp_read(&later, db, apr_time_now(), pool)
+    ok(wk_page_stamp_read(&later, NULL, db, apr_time_now(), pool)
        && wk_page_cache_get_stamped(cache, "k", &later, apr_time_now(),
                                     &got, pool),
        "empty -wal file counts as none");
 
     file_write_at(db, 0, "DATABASE PAGES", pool);
-    ok(!wk_page_stamp_read(&later, db, apr_time_now(), pool),
+    ok(!wk_page_stamp_read(&later, NULL, db, apr_time_now(), pool),
        "stamp after a same-size write in place vouches for nothing yet");
     settle();
-    ok(wk_page_stamp_read(&later, db, apr_time_now(), pool),
+    ok(wk_page_stamp_read(&later, NULL, db, apr_time_now(), pool),
        "stamp vouches once the write has settled");
     ok(!wk_page_cache_get_stamped(cache, "k", &later, apr_time_now(), &got,
                                   pool), "page misses after the write");
@@ -101,10 +105,10 @@ static void stamp_tests(apr_pool_t *pool)
                                  pool), "page hits with the new stamp");
 
     file_write_at(wal, 0, "a commit", pool);
-    ok(!wk_page_stamp_read(&later, db, apr_time_now(), pool),
+    ok(!wk_page_stamp_read(&later, NULL, db, apr_time_now(), pool),
        "stamp after a commit to the -wal file vouches for nothing yet");
     settle();
-    ok(wk_page_stamp_read(&later, db, apr_time_now(), pool)
+    ok(wk_page_stamp_read(&later, NULL, db, apr_time_now(), pool)
        && later.has_wal, "stamp with a settled -wal file vouches");
     ok(!wk_page_cache_get_stamped(cache, "k", &later, apr_time_now(), &got,
                                   pool), "page misses after the commit");
