@@ -696,9 +696,7 @@ typedef struct launch_report {
 #define LAUNCHER_MAX_WORKERS 256
 
 /* A worker retires after this many renders, or once its address space
- * is this much larger than at its start: memory that freed allocations
- * left mapped would otherwise count against the budget of later
- * renders. */
+ * is this much larger than at its start. */
 #define WORKER_MAX_RENDERS 1000
 #define WORKER_MAX_GROWTH  ((apr_size_t)16 * 1024 * 1024)
 
@@ -879,15 +877,15 @@ static void descriptors_close_except(int keep)
             close(fd);
 }
 
-/* Sets the soft address-space limit to base plus budget.  The hard limit
+/* Sets the soft address-space limit to size plus budget.  The hard limit
  * stays, so that the next render can raise it again. */
-static int worker_memory_limit(apr_size_t base, apr_size_t budget)
+static int worker_memory_limit(apr_size_t size, apr_size_t budget)
 {
     struct rlimit limit;
 
     if (getrlimit(RLIMIT_AS, &limit) != 0)
         return -1;
-    limit.rlim_cur = (rlim_t)(base + budget);
+    limit.rlim_cur = (rlim_t)(size + budget);
     if (limit.rlim_max != RLIM_INFINITY && limit.rlim_cur > limit.rlim_max)
         limit.rlim_cur = limit.rlim_max;
     return setrlimit(RLIMIT_AS, &limit);
@@ -906,17 +904,21 @@ static int worker_cpu_limit(apr_interval_time_t budget)
 
 /*
  * Runs one render in a worker, under budgets that hold for this render
- * alone: a soft address-space limit of the worker's size at its start
- * plus the memory budget, and a CPU time timer (ITIMER_PROF, user and
- * system time) of the time budget.  A failure ends the worker with the
- * exit status or signal that a child forked per render would have.
+ * alone: a soft address-space limit of the worker's size now plus the
+ * memory budget, as a child forked for the render would have, and a CPU
+ * time timer (ITIMER_PROF, user and system time) of the time budget.
+ * Returns the size the limit started from.  A failure ends the worker
+ * with the exit status or signal that a child forked per render would
+ * have.
  */
-static void worker_render(const launch_request_t *request, int source_fd,
-                          int output_fd, apr_size_t base)
+static apr_size_t worker_render(const launch_request_t *request,
+                                int source_fd, int output_fd)
 {
+    apr_size_t size = 0;
     char *source, *html;
 
-    if (worker_memory_limit(base, request->limits.max_memory_bytes) != 0
+    if (address_space_get(&size) != APR_SUCCESS
+        || worker_memory_limit(size, request->limits.max_memory_bytes) != 0
         || worker_cpu_limit(request->limits.max_time) != 0)
         _exit(CHILD_EXIT_LIMIT);
     source = source_read(source_fd, request->len);
@@ -933,24 +935,17 @@ static void worker_render(const launch_request_t *request, int source_fd,
         _exit(CHILD_EXIT_WRITE);
     cmark_get_default_mem_allocator()->free(html);
     worker_cpu_limit(0);
+    return size;
 }
 
 /* Returns WORKER_RETIRING when a worker that has done renders renders,
- * started at base bytes of address space, should make way for a fresh
- * one; WORKER_READY otherwise.  The size is read every
- * WORKER_SIZE_CHECK renders, because reading /proc took a sixth of a
- * worker's time for small posts (perf). */
-#define WORKER_SIZE_CHECK 16
-
-static int worker_state(int renders, apr_size_t base)
+ * and had size bytes of address space before the last one against base
+ * at its start, should make way for a fresh one; WORKER_READY
+ * otherwise.  Memory that freed allocations left mapped costs the
+ * machine, although each render's limit starts from the size it found. */
+static int worker_state(int renders, apr_size_t size, apr_size_t base)
 {
-    apr_size_t size;
-
-    if (renders >= WORKER_MAX_RENDERS)
-        return WORKER_RETIRING;
-    if (renders % WORKER_SIZE_CHECK == 0
-        && (address_space_get(&size) != APR_SUCCESS
-            || size > base + WORKER_MAX_GROWTH))
+    if (renders >= WORKER_MAX_RENDERS || size > base + WORKER_MAX_GROWTH)
         return WORKER_RETIRING;
     return WORKER_READY;
 }
@@ -964,7 +959,7 @@ static int worker_state(int renders, apr_size_t base)
 static void worker_run(int socket, pid_t launcher)
 {
     launch_request_t request;
-    apr_size_t base = 0;
+    apr_size_t base = 0, size;
     apr_int32_t state = WORKER_READY;
     int fds[2], renders = 0;
 
@@ -985,8 +980,8 @@ static void worker_run(int socket, pid_t launcher)
 
         if (got != (ssize_t)sizeof(request) || fds[1] < 0)
             _exit(0);
-        worker_render(&request, fds[0], fds[1], base);
-        state = worker_state(++renders, base);
+        size = worker_render(&request, fds[0], fds[1]);
+        state = worker_state(++renders, size, base);
 
         /* The launcher hears that this worker is idle before the caller
          * sees the end of the output and sends its next render, or it
