@@ -154,12 +154,14 @@ const char *wk_db_path(const wk_db_t *db)
 }
 
 /* The layout of the WAL-index header in SQLite's wal.c: the format
- * version at byte 0, isInit at byte 12, and the checksum of the first 40
- * bytes at byte 40.  The shared memory keeps two copies, at bytes 0 and
- * 48 of its first 32 KiB region. */
+ * version at byte 0, isInit at byte 12, the last valid frame (mxFrame) at
+ * byte 16, and the checksum of the first 40 bytes at byte 40.  The shared
+ * memory keeps two copies, at bytes 0 and 48 of its first 32 KiB
+ * region. */
 #define WAL_INDEX_VERSION     3007000
 #define WAL_INDEX_REGION_SIZE 32768
 #define WAL_INDEX_INIT_AT     12
+#define WAL_INDEX_FRAME_AT    16
 #define WAL_INDEX_CKSUM_AT    40
 
 /* Returns 1 when the checksum at WAL_INDEX_CKSUM_AT matches the bytes
@@ -185,7 +187,7 @@ int wk_db_wal_mark(wk_db_t *db, wk_wal_mark_t *mark)
     sqlite3_file *file = NULL;
     volatile void *region = NULL;
     const volatile unsigned char *shared;
-    apr_uint32_t version;
+    apr_uint32_t version, last_frame;
 
     /* wk_db_open() read from the file in WAL mode, so SQLite has the
      * memory mapped, and xShmMap() without extending only looks it up. */
@@ -206,10 +208,17 @@ int wk_db_wal_mark(wk_db_t *db, wk_wal_mark_t *mark)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     memcpy(copy, (const void *)(shared + WK_WAL_MARK_SIZE), WK_WAL_MARK_SIZE);
     memcpy(&version, mark->header, sizeof(version));
+    memcpy(&last_frame, mark->header + WAL_INDEX_FRAME_AT,
+           sizeof(last_frame));
+
+    /* A WAL without frames vouches for nothing: a tenant opened without a
+     * -wal file gets the same header whatever the database holds, so the
+     * header of one open would match a page of an earlier open. */
     return memcmp(mark->header, copy, WK_WAL_MARK_SIZE) == 0
            && version == WAL_INDEX_VERSION
            && mark->header[WAL_INDEX_INIT_AT] == 1
-           && wal_header_checksum_ok(mark->header);
+           && wal_header_checksum_ok(mark->header)
+           && last_frame != 0;
 }
 
 /* Runs one or more statements that return no rows. */

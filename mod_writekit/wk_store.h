@@ -56,8 +56,10 @@ apr_ino_t wk_db_inode(const wk_db_t *db);
  * The WAL-index header of a tenant, as SQLite keeps it in the shared
  * memory of the -shm file.  Every commit, from any process, writes a new
  * header (walIndexWriteHdr() in SQLite's wal.c).  The header counts the
- * commits and carries the salts and checksum of the last frame, so two
- * equal marks mean that nothing was committed in between.
+ * frames and carries the salts and checksum of the last one.  SQLite
+ * draws random salts for every new -wal file and changes them on every
+ * restart of one, so two equal marks of a WAL with frames mean that
+ * nothing was committed in between.
  * NOTE: this reads SQLite's own layout of that memory.  A layout of
  * another version makes every mark invalid, and readers fall back to the
  * version query.
@@ -72,8 +74,11 @@ typedef struct wk_wal_mark {
  * Copies the WAL-index header from the shared memory that db has mapped,
  * without a lock or a system call, and checks it as SQLite does before a
  * read: both copies equal, initialized, of the version this code reads,
- * and with a valid checksum.  Returns 1 when mark contains such a header,
- * 0 when db has not mapped the memory or a writer is changing it.
+ * and with a valid checksum.  Returns 1 when mark contains such a header
+ * of a WAL with at least one frame.  Returns 0 when db has not mapped the
+ * memory, a writer is changing it, or the WAL has no frame: a tenant
+ * opened without a -wal file gets the same header whatever the database
+ * holds.
  */
 int wk_db_wal_mark(wk_db_t *db, wk_wal_mark_t *mark);
 

@@ -239,6 +239,39 @@ static void test_wal_mark(apr_pool_t *pool)
     wk_db_close(db);
 }
 
+/*
+ * After every connection to a tenant closed, SQLite checkpoints and
+ * removes the -wal file, and the next open rebuilds the header from
+ * nothing, so it is the same whatever was written in between.  Such a
+ * header must not vouch for anything.
+ */
+static void test_wal_mark_reopen(apr_pool_t *pool)
+{
+    wk_db_t *db = create_db("reopen.db", pool);
+    const char *path = tmp_path("reopen.db", pool);
+    wk_wal_mark_t before, after;
+    char *error = NULL;
+    int had_before, had_after;
+
+    if (db == NULL)
+        return;
+    wk_db_close(db);
+    ok(wk_db_open(&db, path, 0, &error, pool) == APR_SUCCESS,
+       "tenant opens again");
+    had_before = wk_db_wal_mark(db, &before);
+    wk_db_close(db);
+
+    ok(commit_from_child(path), "another process commits meanwhile");
+    ok(wk_db_open(&db, path, 0, &error, pool) == APR_SUCCESS,
+       "tenant opens after the commit");
+    had_after = wk_db_wal_mark(db, &after);
+    ok(!(had_before && had_after
+         && memcmp(before.header, after.header, WK_WAL_MARK_SIZE) == 0),
+       "marks of two opens around a commit never match (%d, %d)",
+       had_before, had_after);
+    wk_db_close(db);
+}
+
 int main(int argc, const char *const *argv)
 {
     apr_pool_t *pool;
@@ -253,6 +286,7 @@ int main(int argc, const char *const *argv)
     test_posts(pool);
     test_slugify(pool);
     test_wal_mark(pool);
+    test_wal_mark_reopen(pool);
 
     if (system(apr_psprintf(pool, "rm -rf '%s'", tmpdir)) != 0)
         diag("could not remove %s", tmpdir);
