@@ -1313,6 +1313,21 @@ pid_t wk_render_launcher_pid(void)
     return launcher_socket >= 0 && !launcher_lost ? launcher_pid : 0;
 }
 
+/*
+ * Records that the launcher is gone, after which renders fork the caller,
+ * and reaps it so that it does not stay a zombie for the caller's life.
+ * Only the first thread to find it gone kills and reaps it, so that no
+ * thread signals a pid that was reaped and reused.
+ */
+static void launcher_mark_lost(void)
+{
+    if (__atomic_exchange_n(&launcher_lost, 1, __ATOMIC_SEQ_CST) != 0)
+        return;
+    kill(launcher_pid, SIGKILL);
+    while (waitpid(launcher_pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
 /* Puts the source in a memfd for the launcher's child; -1 on failure. */
 static int source_memfd(const char *source, apr_size_t len)
 {
@@ -1393,7 +1408,7 @@ static apr_status_t launcher_render(const char **html, const char *source,
         fds[2] = reports[1];
         sent = launcher_send(&request, fds);
         if (sent == EPIPE || sent == ECONNREFUSED || sent == ECONNRESET)
-            launcher_lost = 1;
+            launcher_mark_lost();
     }
     if (source_fd >= 0)
         close(source_fd);
@@ -1409,7 +1424,7 @@ static apr_status_t launcher_render(const char **html, const char *source,
                                  + apr_time_from_msec(LAUNCHER_REPLY_MS))
                    : APR_EGENERAL;
     if (rv == APR_EOF)
-        launcher_lost = 1;
+        launcher_mark_lost();
     if (rv != APR_SUCCESS || report.kind != REPORT_STARTED) {
         if (output[0] >= 0)
             close(output[0]);

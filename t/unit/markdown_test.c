@@ -601,6 +601,7 @@ static void test_launcher(void)
     apr_pool_t *pool;
     apr_interval_time_t cpu_before;
     const char *html;
+    pid_t launcher;
 
     apr_pool_create(&pool, test_pool);
     ok(wk_render_launcher_start(pool) == APR_SUCCESS, "launcher starts");
@@ -615,12 +616,15 @@ static void test_launcher(void)
        "children's CPU reaped here)",
        (apr_int64_t)((reaped_children_cpu() - cpu_before) / 1000));
 
-    kill(wk_render_launcher_pid(), SIGKILL);
+    launcher = wk_render_launcher_pid();
+    kill(launcher, SIGKILL);
     html = render("*after*\n");
     is_str(html, "<p><em>after</em></p>\n",
            "render succeeds after the launcher is killed");
     ok(wk_render_launcher_pid() == 0, "renders fork the caller once the "
        "launcher is gone");
+    ok(kill(launcher, 0) == -1 && errno == ESRCH,
+       "the killed launcher is reaped, not left a zombie");
     apr_pool_destroy(pool);
 }
 
