@@ -153,6 +153,21 @@ static int entry_current(const entry_t *entry, apr_time_t now)
     return entry->expires == 0 || now < entry->expires;
 }
 
+/* Lets stamp and mark, where they are not NULL, vouch for entry from now
+ * on.  Mutex held, or entry not yet in the cache. */
+static void entry_vouch_for(entry_t *entry, const wk_page_stamp_t *stamp,
+                            const wk_wal_mark_t *mark)
+{
+    if (stamp != NULL) {
+        entry->stamp = *stamp;
+        entry->stamped = 1;
+    }
+    if (mark != NULL) {
+        entry->mark = *mark;
+        entry->marked = 1;
+    }
+}
+
 int wk_page_cache_get(wk_page_cache_t *cache, const char *key,
                       apr_int64_t version, apr_time_t now,
                       const wk_page_stamp_t *stamp,
@@ -167,14 +182,7 @@ int wk_page_cache_get(wk_page_cache_t *cache, const char *key,
     if (entry != NULL && entry->version == version
         && entry_current(entry, now)) {
         entry_copy_out(cache, entry, page, pool);
-        if (stamp != NULL) {
-            entry->stamp = *stamp;
-            entry->stamped = 1;
-        }
-        if (mark != NULL) {
-            entry->mark = *mark;
-            entry->marked = 1;
-        }
+        entry_vouch_for(entry, stamp, mark);
         hit = 1;
     }
     apr_thread_mutex_unlock(cache->mutex);
@@ -211,10 +219,8 @@ static int cache_get_vouched(wk_page_cache_t *cache, const char *key,
     if (entry != NULL && entry_vouched(entry, vouch)
         && entry_current(entry, now)) {
         entry_copy_out(cache, entry, page, pool);
-        if (vouch->mark != NULL && vouch->stamp != NULL) {
-            entry->stamp = *vouch->stamp;
-            entry->stamped = 1;
-        }
+        if (vouch->mark != NULL)
+            entry_vouch_for(entry, vouch->stamp, NULL);
         hit = 1;
     }
     apr_thread_mutex_unlock(cache->mutex);
@@ -278,16 +284,11 @@ void wk_page_cache_put(wk_page_cache_t *cache, const char *key,
     entry->page.last_modified = page->last_modified;
     entry->version = version;
     entry->expires = expires;
-    entry->stamped = stamp != NULL;
-    if (stamp != NULL)
-        entry->stamp = *stamp;
-    else
-        memset(&entry->stamp, 0, sizeof(entry->stamp));
-    entry->marked = mark != NULL;
-    if (mark != NULL)
-        entry->mark = *mark;
-    else
-        memset(&entry->mark, 0, sizeof(entry->mark));
+    entry->stamped = 0;
+    memset(&entry->stamp, 0, sizeof(entry->stamp));
+    entry->marked = 0;
+    memset(&entry->mark, 0, sizeof(entry->mark));
+    entry_vouch_for(entry, stamp, mark);
     entry->bytes = bytes;
 
     apr_thread_mutex_lock(cache->mutex);
