@@ -301,6 +301,25 @@ static int output_write(int fd, const char *html)
 }
 
 /*
+ * Renders source and writes the output to fd, then frees the HTML.  A
+ * failure ends the process with CHILD_EXIT_PARSE or CHILD_EXIT_WRITE, so
+ * only a child of the caller or a render worker may call it.
+ */
+static void render_write(int fd, const char *source, apr_size_t len,
+                         int options, wk_url_rewrite_fn *rewrite,
+                         void *baton, apr_pool_t *pool)
+{
+    char *html = markdown_to_html(source, len, options, rewrite, baton,
+                                  pool);
+
+    if (html == NULL)
+        _exit(CHILD_EXIT_PARSE);
+    if (output_write(fd, html) != 0)
+        _exit(CHILD_EXIT_WRITE);
+    cmark_get_default_mem_allocator()->free(html);
+}
+
+/*
  * Runs the child: limits, render, write, _exit().  It uses no stdio and
  * no APR call that could wait on a lock that another thread of the parent
  * held at fork() time.  Only rewrite allocates on the caller's pool.
@@ -310,19 +329,12 @@ static void child_run(int fd, const char *source, apr_size_t len,
                       apr_size_t address_space, wk_url_rewrite_fn *rewrite,
                       void *baton, apr_pool_t *pool)
 {
-    char *html;
-
     child_signals_reset();
     child_stderr_silence();
     if (child_limits_apply(address_space, limits) != 0)
         _exit(CHILD_EXIT_LIMIT);
 
-    html = markdown_to_html(source, len, options, rewrite, baton, pool);
-    if (html == NULL)
-        _exit(CHILD_EXIT_PARSE);
-
-    if (output_write(fd, html) != 0)
-        _exit(CHILD_EXIT_WRITE);
+    render_write(fd, source, len, options, rewrite, baton, pool);
     _exit(0);
 }
 
@@ -915,7 +927,7 @@ static apr_size_t worker_render(const launch_request_t *request,
                                 int source_fd, int output_fd)
 {
     apr_size_t size = 0;
-    char *source, *html;
+    char *source;
 
     if (address_space_get(&size) != APR_SUCCESS
         || worker_memory_limit(size, request->limits.max_memory_bytes) != 0
@@ -926,14 +938,9 @@ static apr_size_t worker_render(const launch_request_t *request,
     if (source == NULL)
         _exit(CHILD_EXIT_SOURCE);
 
-    html = markdown_to_html(source, request->len, request->options, NULL,
-                            NULL, NULL);
+    render_write(output_fd, source, request->len, request->options, NULL,
+                 NULL, NULL);
     free(source);
-    if (html == NULL)
-        _exit(CHILD_EXIT_PARSE);
-    if (output_write(output_fd, html) != 0)
-        _exit(CHILD_EXIT_WRITE);
-    cmark_get_default_mem_allocator()->free(html);
     worker_cpu_limit(0);
     return size;
 }

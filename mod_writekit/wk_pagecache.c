@@ -274,6 +274,7 @@ void wk_page_cache_put(wk_page_cache_t *cache, const char *key,
     entry = malloc(bytes);
     if (entry == NULL)
         return;
+    memset(entry, 0, sizeof(*entry));
     at = (char *)(entry + 1);
     entry->key = block_copy(&at, key, key_len);
     entry->page.body = block_copy(&at, page->body, page->len);
@@ -284,10 +285,6 @@ void wk_page_cache_put(wk_page_cache_t *cache, const char *key,
     entry->page.last_modified = page->last_modified;
     entry->version = version;
     entry->expires = expires;
-    entry->stamped = 0;
-    memset(&entry->stamp, 0, sizeof(entry->stamp));
-    entry->marked = 0;
-    memset(&entry->mark, 0, sizeof(entry->mark));
     entry_vouch_for(entry, stamp, mark);
     entry->bytes = bytes;
 

@@ -191,9 +191,8 @@ int wk_db_wal_mark(wk_db_t *db, wk_wal_mark_t *mark)
 
     /* wk_db_open() read from the file in WAL mode, so SQLite has the
      * memory mapped, and xShmMap() without extending only looks it up. */
-    if (sqlite3_file_control(db->handle, "main",
-                                SQLITE_FCNTL_FILE_POINTER, &file)
-           != SQLITE_OK
+    if (sqlite3_file_control(db->handle, "main", SQLITE_FCNTL_FILE_POINTER,
+                             &file) != SQLITE_OK
         || file == NULL || file->pMethods == NULL
         || file->pMethods->iVersion < 2 || file->pMethods->xShmMap == NULL
         || file->pMethods->xShmMap(file, 0, WAL_INDEX_REGION_SIZE, 0,
