@@ -35,11 +35,28 @@ async function writeWithCaret(page, text, caret) {
   }, caret);
 }
 
-// Waits until the markdown matches `pattern`, and returns it.
+// Waits until the markdown matches `pattern`, and returns it. On a
+// timeout the error shows the markdown and the upload cards as they were.
 async function waitForSource(page, pattern) {
-  await page.waitForFunction((source) => new RegExp(source)
-    .test(document.querySelector('textarea').value), pattern.source);
+  try {
+    await page.waitForFunction((source) => new RegExp(source)
+      .test(document.querySelector('textarea').value), pattern.source);
+  } catch (error) {
+    const markdown = await page.getByLabel('Markdown').inputValue()
+      .catch(() => '(unreadable)');
+    const cards = await page.getByRole('alert').allInnerTexts()
+      .catch(() => []);
+    error.message += `\nmarkdown: ${JSON.stringify(markdown)}`
+      + `\nupload errors: ${JSON.stringify(cards)}`;
+    throw error;
+  }
   return page.getByLabel('Markdown').inputValue();
+}
+
+// The name of the file a media upload carries, read off its multipart body.
+function uploadedName(request) {
+  const body = request.postDataBuffer()?.toString('latin1') ?? '';
+  return /filename="([^"]*)"/.exec(body)?.[1];
 }
 
 function overlap(a, b) {
@@ -83,13 +100,18 @@ test('images keep the order they were dropped', async () => {
     const page = await newPage();
     await startPost(page);
 
-    // The first upload is held back until the others are done.
+    // The first file's upload is held back until the others are done.
+    // It is picked by name: the browser need not send the three uploads
+    // in the order they were dropped.
     let release;
     const released = new Promise((resolve) => { release = resolve; });
-    let uploads = 0;
+    let firstHeld = false;
     await page.route('**/api/media', async (route) => {
-      if (route.request().method() === 'POST' && uploads++ === 0)
+      if (route.request().method() === 'POST'
+          && uploadedName(route.request()) === 'one.png') {
+        firstHeld = true;
         await released;
+      }
       await route.continue();
     });
 
@@ -97,6 +119,9 @@ test('images keep the order they were dropped', async () => {
     await dropFiles(page, [png('one.png', 5), png('two.png', 6),
                            png('three.png', 7)]);
     await waitForSource(page, new RegExp(`${image('two')}\\n\\n${image('three')}`));
+    assert.ok(firstHeld, 'the upload of one.png was held back');
+    assert.doesNotMatch(await page.getByLabel('Markdown').inputValue(),
+                        new RegExp(image('one')));
     release();
 
     const all = new RegExp(`^Gallery:\\n\\n${image('one')}\\n\\n${image('two')}`

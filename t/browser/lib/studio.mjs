@@ -49,21 +49,26 @@ function fileName(name) {
 }
 
 // Writes every console message and page error of a page to the test's
-// log.
-function recordConsole(page, log, label) {
+// log, and keeps them in `lines`.
+function recordConsole(page, log, lines, label) {
+  const record = (line) => {
+    log.write(`${line}\n`);
+    lines.push(line);
+  };
   page.on('console', (message) =>
-    log.write(`${label} console.${message.type()}: ${message.text()}\n`));
+    record(`${label} console.${message.type()}: ${message.text()}`));
   page.on('pageerror', (error) =>
-    log.write(`${label} page error: ${error.message}\n`));
+    record(`${label} page error: ${error.message}`));
   page.on('requestfailed', (request) =>
-    log.write(`${label} request failed: ${request.method()} ` +
-              `${request.url()}: ${request.failure()?.errorText}\n`));
+    record(`${label} request failed: ${request.method()} ` +
+           `${request.url()}: ${request.failure()?.errorText}`));
 }
 
 // Runs body(context, newPage) in a fresh browser context, made with
 // playwright's `contextOptions` (such as httpCredentials) if given.  On
 // failure it saves a screenshot of every page of the context next to the
-// test's log in t/browser/logs, then fails the test.
+// test's log in t/browser/logs, prints the log's last lines, since CI
+// keeps only the output, then fails the test.
 export async function withStudio(browser, name, body, contextOptions = {}) {
   const base = path.join(logDir, fileName(name));
   const log = fs.createWriteStream(`${base}.log`);
@@ -71,10 +76,11 @@ export async function withStudio(browser, name, body, contextOptions = {}) {
                                                           height: 800 },
                                              ...contextOptions });
   const pages = [];
+  const lines = [];
   const newPage = async () => {
     const page = await context.newPage();
     page.setDefaultTimeout(10000);
-    recordConsole(page, log, `page ${pages.length + 1}`);
+    recordConsole(page, log, lines, `page ${pages.length + 1}`);
     pages.push(page);
     return page;
   };
@@ -90,6 +96,9 @@ export async function withStudio(browser, name, body, contextOptions = {}) {
       log.write(`screenshot: ${shot}\n`);
     }
     log.write(`failed: ${error.stack}\n`);
+    if (lines.length > 0)
+      process.stderr.write(`${name}: the pages' last messages:\n  `
+                           + `${lines.slice(-30).join('\n  ')}\n`);
     throw error;
   } finally {
     await context.close();
