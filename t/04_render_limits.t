@@ -35,6 +35,9 @@ my %posts = (
 my $file = make_blog('beta.db', title => 'Limits', base_url => 'http://beta.test');
 is(blog_get('beta.test', '/')->code, 200, 'blog serves before import');
 
+# Another tenant, to check that it keeps serving during the renders.
+make_blog('alpha.db', title => 'Alpha Blog');
+
 my ($rc, $out, $err);
 eval {
     local $SIG{ALRM} = sub { die "import hung\n" };
