@@ -1384,8 +1384,8 @@ static apr_status_t report_read(launch_report_t *report, int fd,
 
 /*
  * Renders in a child of the launcher.  Sets *launched to 0, without
- * rendering, when the launcher cannot take the render, so that the
- * caller forks instead.
+ * rendering, when the launcher cannot take the render or ends during it,
+ * so that the caller forks instead.
  */
 static apr_status_t launcher_render(const char **html, const char *source,
                                     apr_size_t len,
@@ -1399,7 +1399,7 @@ static apr_status_t launcher_render(const char **html, const char *source,
     int output[2] = { -1, -1 }, reports[2] = { -1, -1 }, fds[3];
     int source_fd = source_memfd(source, len);
     apr_time_t deadline;
-    apr_status_t rv;
+    apr_status_t rv, reported;
     pid_t pid;
     int sent = -1;
 
@@ -1458,16 +1458,24 @@ static apr_status_t launcher_render(const char **html, const char *source,
         deadline = apr_time_now() + apr_time_from_msec(LAUNCHER_REPLY_MS);
     }
 
-    if (report_read(&report, reports[0], deadline) != APR_SUCCESS
-        || report.kind != REPORT_ENDED) {
-        close(reports[0]);
-        *error = apr_psprintf(pool, "the render launcher stopped before "
-                              "the rendering process ended");
-        return APR_EGENERAL;
-    }
+    reported = report_read(&report, reports[0], deadline);
     close(reports[0]);
-    return render_outcome(html, &out, rv, (int)report.value, report.killed,
-                          limits, error, pool);
+    if (reported == APR_SUCCESS && report.kind == REPORT_ENDED)
+        return render_outcome(html, &out, rv, (int)report.value,
+                              report.killed, limits, error, pool);
+    if (reported == APR_EOF)
+        launcher_mark_lost();
+
+    /* A launcher that ended took its worker along (PR_SET_PDEATHSIG), so
+     * output that ended early within the render's time is no fault of
+     * the source: the caller renders it again in a child of its own. */
+    if (reported == APR_EOF && rv == APR_SUCCESS) {
+        *launched = 0;
+        return APR_SUCCESS;
+    }
+    *error = apr_psprintf(pool, "the render launcher stopped before the "
+                          "rendering process ended");
+    return APR_EGENERAL;
 }
 
 /* Renders in a child process with cmark options; see the header.  A URL

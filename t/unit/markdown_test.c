@@ -601,7 +601,7 @@ static void test_launcher(void)
     apr_pool_t *pool;
     apr_interval_time_t cpu_before;
     const char *html;
-    pid_t launcher;
+    pid_t launcher, killer;
 
     apr_pool_create(&pool, test_pool);
     ok(wk_render_launcher_start(pool) == APR_SUCCESS, "launcher starts");
@@ -616,8 +616,20 @@ static void test_launcher(void)
        "children's CPU reaped here)",
        (apr_int64_t)((reaped_children_cpu() - cpu_before) / 1000));
 
+    /* Killed 0.1 s into a render of about 0.3 s, the launcher takes its
+     * worker with it, and the render runs again in a child of this
+     * process. */
     launcher = wk_render_launcher_pid();
-    kill(launcher, SIGKILL);
+    killer = fork();
+    if (killer == 0) {
+        usleep(100 * 1000);
+        kill(launcher, SIGKILL);
+        _exit(0);
+    }
+    ok(render_busy() == APR_SUCCESS,
+       "a render succeeds when the launcher is killed during it");
+    waitpid(killer, NULL, 0);
+
     html = render("*after*\n");
     is_str(html, "<p><em>after</em></p>\n",
            "render succeeds after the launcher is killed");
