@@ -33,14 +33,13 @@
 /* The per-process cache, made in each child after fork. */
 static wk_cache_t *tenant_cache;
 
-/* Rendered pages of this process, made in each child after fork.  The
- * cache grows only with the pages requested.  64 MB keeps the post pages
- * of about 14,000 small blogs at 4.6 KB each, key included.  An open
- * tenant takes about 130 KB (make bench), so under mass hosting a process
- * keeps pages for many more tenants than it keeps open.
- * NOTE: the size is fixed; a directive could set it. */
+/* Rendered pages of this process, made in each child after fork, of
+ * WriteKitPageCacheSize, or NULL when that is 0.  The cache grows only
+ * with the pages requested.  The default 64 MB keeps the post pages of
+ * about 14,000 small blogs at 4.6 KB each, key included.  An open tenant
+ * takes about 130 KB (make bench), so under mass hosting a process keeps
+ * pages for many more tenants than it keeps open. */
 static wk_page_cache_t *page_cache;
-#define PAGE_CACHE_BYTES (64 * 1024 * 1024)
 
 /* Time zones the blogs of this process display dates in, parsed once:
  * name -> wk_zone_t, on zone_pool, both guarded by zone_mutex. */
@@ -1031,8 +1030,10 @@ static void wk_child_init(apr_pool_t *pchild, server_rec *s)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                      "WK00003: cannot create the tenant cache");
 
-    if (wk_page_cache_create(&page_cache, PAGE_CACHE_BYTES, pchild)
-        != APR_SUCCESS)
+    page_cache = NULL;
+    if (wk_conf_page_cache_bytes(conf) > 0
+        && wk_page_cache_create(&page_cache, wk_conf_page_cache_bytes(conf),
+                                pchild) != APR_SUCCESS)
         page_cache = NULL;
 
     if (apr_pool_create(&zone_pool, pchild) == APR_SUCCESS

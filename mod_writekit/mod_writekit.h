@@ -21,6 +21,7 @@
 #define WK_DEFAULT_MOUNT          "/"
 #define WK_DEFAULT_MAX_TENANTS    256
 #define WK_DEFAULT_IDLE_TIMEOUT   300   /* seconds */
+#define WK_DEFAULT_PAGE_CACHE_SIZE 64   /* MB */
 #define WK_DEFAULT_THEME          WK_DATADIR "/templates/default"
 #define WK_DEFAULT_STUDIO         "/studio/"
 #define WK_DEFAULT_STUDIO_AUTH    WK_STUDIO_AUTH_BUILTIN
@@ -46,6 +47,7 @@ typedef struct wk_server_conf {
     const char *theme_dir;        /* WriteKitTheme, absolute */
     int max_tenants;              /* WriteKitMaxTenants, main server only */
     int idle_timeout;             /* WriteKitIdleTimeout, main server only */
+    int page_cache_size;          /* WriteKitPageCacheSize, MB, main server only */
     const char *studio;           /* WriteKitStudio, begins and ends in / */
     int studio_auth;              /* WriteKitStudioAuth, WK_STUDIO_AUTH_* */
     const char *studio_files;     /* WriteKitStudioFiles, absolute */
@@ -72,6 +74,7 @@ const char *wk_conf_mount(const wk_server_conf_t *conf);
 const char *wk_conf_theme_dir(const wk_server_conf_t *conf);
 int wk_conf_max_tenants(const wk_server_conf_t *conf);
 apr_interval_time_t wk_conf_idle_timeout(const wk_server_conf_t *conf);
+apr_size_t wk_conf_page_cache_bytes(const wk_server_conf_t *conf);
 const char *wk_conf_studio(const wk_server_conf_t *conf);
 int wk_conf_studio_auth(const wk_server_conf_t *conf);
 const char *wk_conf_studio_files(const wk_server_conf_t *conf);

@@ -24,6 +24,7 @@ void *wk_server_conf_create(apr_pool_t *pool, server_rec *s)
     conf->mass_hosting = WK_UNSET;
     conf->max_tenants = WK_UNSET;
     conf->idle_timeout = WK_UNSET;
+    conf->page_cache_size = WK_UNSET;
     conf->studio_auth = WK_UNSET;
     conf->max_post_size = WK_UNSET;
     conf->max_upload_size = WK_UNSET;
@@ -59,6 +60,7 @@ void *wk_server_conf_merge(apr_pool_t *pool, void *base_conf, void *add_conf)
     /* Cache bounds are per process, so only the main server's count. */
     conf->max_tenants = base->max_tenants;
     conf->idle_timeout = base->idle_timeout;
+    conf->page_cache_size = base->page_cache_size;
     return conf;
 }
 
@@ -87,6 +89,14 @@ apr_interval_time_t wk_conf_idle_timeout(const wk_server_conf_t *conf)
 {
     return apr_time_from_sec(conf->idle_timeout != WK_UNSET
                              ? conf->idle_timeout : WK_DEFAULT_IDLE_TIMEOUT);
+}
+
+apr_size_t wk_conf_page_cache_bytes(const wk_server_conf_t *conf)
+{
+    int megabytes = conf->page_cache_size != WK_UNSET
+                    ? conf->page_cache_size : WK_DEFAULT_PAGE_CACHE_SIZE;
+
+    return (apr_size_t)megabytes * 1024 * 1024;
 }
 
 const char *wk_conf_studio(const wk_server_conf_t *conf)
@@ -299,6 +309,18 @@ static const char *set_idle_timeout(cmd_parms *cmd, void *dconf,
     return parse_int(cmd, arg, 1, 86400 * 365, &cmd_conf(cmd)->idle_timeout);
 }
 
+/* 0 turns the page cache off.  The limit of 2047 MB keeps the size
+ * within a 32-bit size_t. */
+static const char *set_page_cache_size(cmd_parms *cmd, void *dconf,
+                                       const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    if (err != NULL)
+        return err;
+    return parse_int(cmd, arg, 0, 2047, &cmd_conf(cmd)->page_cache_size);
+}
+
 const command_rec wk_directives[] = {
     AP_INIT_FLAG("WriteKit", set_enabled, NULL, RSRC_CONF,
                  "On to serve a blog on this server or virtual host"),
@@ -321,6 +343,10 @@ const command_rec wk_directives[] = {
     AP_INIT_TAKE1("WriteKitIdleTimeout", set_idle_timeout, NULL, RSRC_CONF,
                   "Seconds a tenant may stay unused before its connections "
                   "are closed (default 300)"),
+    AP_INIT_TAKE1("WriteKitPageCacheSize", set_page_cache_size, NULL,
+                  RSRC_CONF,
+                  "Megabytes of rendered pages kept per process, 0 for none "
+                  "(default 64)"),
     AP_INIT_TAKE1("WriteKitStudio", set_studio, NULL, RSRC_CONF,
                   "URL path of the studio, whose JSON API is at api/ below "
                   "it (default /studio/)"),

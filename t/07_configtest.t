@@ -30,6 +30,12 @@ WriteKitTenantDir $dir/tenants
 CONF
 is($rc, 0, 'valid config passes') or diag($out);
 
+# 0 turns the page cache off.
+for my $size (0, 2047) {
+    ($rc, $out) = configtest("WriteKitPageCacheSize $size\n", $dir);
+    is($rc, 0, "page cache of $size MB passes") or diag($out);
+}
+
 my @cases = (
     [ 'WriteKitMaxTenants abc', qr/WriteKitMaxTenants: invalid value 'abc'/,
       'non-number' ],
@@ -39,6 +45,14 @@ my @cases = (
       'zero tenants' ],
     [ 'WriteKitIdleTimeout -5', qr/WriteKitIdleTimeout: invalid value '-5'/,
       'negative timeout' ],
+    [ 'WriteKitPageCacheSize 64MB',
+      qr/WriteKitPageCacheSize: invalid value '64MB'; expected a whole number from 0 to 2047/,
+      'page cache size with a unit' ],
+    [ 'WriteKitPageCacheSize 2048',
+      qr/WriteKitPageCacheSize: invalid value '2048'/, 'page cache over 2 GB' ],
+    [ "<VirtualHost 127.0.0.1:1>\nServerName a.test\nWriteKitPageCacheSize 8\n</VirtualHost>",
+      qr/WriteKitPageCacheSize cannot occur within <VirtualHost> section/,
+      'page cache size inside a virtual host' ],
     [ "WriteKitTenantDir $dir/nope", qr/WriteKitTenantDir: '\Q$dir\E\/nope' is not a directory/,
       'missing tenant dir' ],
     [ "WriteKitTheme $dir/nope", qr/WriteKitTheme: '\Q$dir\E\/nope' is not a directory/,
