@@ -289,24 +289,29 @@ static const char *set_theme(cmd_parms *cmd, void *dconf, const char *arg)
     return resolve_dir(cmd, arg, &cmd_conf(cmd)->theme_dir);
 }
 
-static const char *set_max_tenants(cmd_parms *cmd, void *dconf,
-                                   const char *arg)
+/* Parses a per-process bound, which only the main server may set. */
+static const char *parse_process_int(cmd_parms *cmd, const char *arg,
+                                     int min, int max, int *out)
 {
     const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
 
     if (err != NULL)
         return err;
-    return parse_int(cmd, arg, 1, 1000000, &cmd_conf(cmd)->max_tenants);
+    return parse_int(cmd, arg, min, max, out);
+}
+
+static const char *set_max_tenants(cmd_parms *cmd, void *dconf,
+                                   const char *arg)
+{
+    return parse_process_int(cmd, arg, 1, 1000000,
+                             &cmd_conf(cmd)->max_tenants);
 }
 
 static const char *set_idle_timeout(cmd_parms *cmd, void *dconf,
                                     const char *arg)
 {
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-
-    if (err != NULL)
-        return err;
-    return parse_int(cmd, arg, 1, 86400 * 365, &cmd_conf(cmd)->idle_timeout);
+    return parse_process_int(cmd, arg, 1, 86400 * 365,
+                             &cmd_conf(cmd)->idle_timeout);
 }
 
 /* 0 turns the page cache off.  The limit of 2047 MB keeps the size
@@ -314,11 +319,8 @@ static const char *set_idle_timeout(cmd_parms *cmd, void *dconf,
 static const char *set_page_cache_size(cmd_parms *cmd, void *dconf,
                                        const char *arg)
 {
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-
-    if (err != NULL)
-        return err;
-    return parse_int(cmd, arg, 0, 2047, &cmd_conf(cmd)->page_cache_size);
+    return parse_process_int(cmd, arg, 0, 2047,
+                             &cmd_conf(cmd)->page_cache_size);
 }
 
 const command_rec wk_directives[] = {
