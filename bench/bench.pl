@@ -24,10 +24,15 @@ use JSON::PP;
 use POSIX qw(strftime WNOHANG setpgid);
 use Time::HiRes qw(sleep time);
 
+# Progress lines show as they happen when the output goes to a file.
+$| = 1;
+
 my $TOP = abs_path(dirname(abs_path($0)) . '/..');
 my $SECONDS = env_int('WK_BENCH_SECONDS', 4);
 my $ROUNDS = env_int('WK_BENCH_ROUNDS', 3);
 my $FIRST_PORT = env_int('WK_BENCH_PORT', 19500);
+die "bench: WK_BENCH_PORT must be at most 65000, not $FIRST_PORT\n"
+    if $FIRST_PORT > 65000;
 # Autosaves a second in the write case.  The studio saves an author's
 # post 1 s after the last keystroke, so this is 100 authors typing on one
 # blog at once.
@@ -70,7 +75,12 @@ $SIG{INT} = $SIG{TERM} = $SIG{HUP} = sub {
     cleanup();
     exit 130;
 };
-END { cleanup() }
+# Perl has removed the signal handlers by the time END runs, so a second
+# Ctrl-C would end the process half-way through removing the tenants.
+END {
+    $SIG{$_} = 'IGNORE' for qw(INT TERM HUP);
+    cleanup();
+}
 
 main();
 exit 0;
@@ -89,7 +99,7 @@ sub main {
         $machine{cpu_busy_percent_at_start}
         if $machine{cpu_busy_percent_at_start} > 10;
 
-    my @ports = free_ports(3);
+    my @ports = free_ports(2);
     my %data = make_tenants();
     my $main = start_server('main', $ports[0], main_conf($ports[0], \%data));
     my $cold = start_server('cold', $ports[1], cold_conf($ports[1], \%data));
@@ -99,7 +109,9 @@ sub main {
     my $write = write_path_case($main);
     stop_server($_) for ($main, $cold);
 
-    my $memory = measure_memory($ports[2], \%data);
+    # Picked now rather than at the start: other work on the machine may
+    # have taken a port that was free minutes ago.
+    my $memory = measure_memory((free_ports(1))[0], \%data);
     my $summary = summarize(\@cases, \%runs);
     my @targets = check_targets($summary, $memory, $write);
 
@@ -115,7 +127,7 @@ sub env_int {
     return $default unless defined $value && $value ne '';
     die "bench: $name must be a positive whole number, not '$value'\n"
         unless $value =~ /^[1-9][0-9]*$/;
-    return $value;
+    return 0 + $value;
 }
 
 sub read_config_mk {
@@ -383,10 +395,12 @@ WriteKitMaxTenants $MAX_TENANTS
     WriteKitTenant $BLOG_HOST.db
 </VirtualHost>
 
-# The baseline: the same server, no blog, a static copy of the post page.
+# The baseline: the same server, no blog, a static copy of the post page,
+# sent with sendfile(), the fastest way httpd has (off by default).
 <VirtualHost 127.0.0.1:$port>
     ServerName $STATIC_HOST
     DocumentRoot "$d->{htdocs}"
+    EnableSendfile On
 </VirtualHost>
 
 <VirtualHost 127.0.0.1:$port>
@@ -602,7 +616,7 @@ sub prepare_cases {
         { name => 'not_modified', label => 'post page, 304',
           port => $port, host => $BLOG_HOST, path => $POST_PATH,
           headers => { 'If-None-Match' => $etag }, expect => 304 },
-        { name => 'cold', label => 'post page, tenant not open',
+        { name => 'cold', label => 'post page, tenant closed, page kept',
           port => $cold->{port}, host => 't00000.cold.test',
           path => $POST_PATH,
           script => [$rotate, $COLD_TENANTS, $POST_PATH, 'cold.test'] },
@@ -675,14 +689,16 @@ sub parse_wrk {
     my ($out) = @_;
     my %r;
     ($r{rps}) = $out =~ /^Requests\/sec:\s*([\d.]+)/m or return undef;
+    $r{rps} += 0;
     my ($p50, $u50) = $out =~ /^\s*50%\s+([\d.]+)(us|ms|s|m)\s*$/m;
     my ($p99, $u99) = $out =~ /^\s*99%\s+([\d.]+)(us|ms|s|m)\s*$/m;
     return undef unless defined $p50 && defined $p99;
     $r{p50_ms} = to_ms($p50, $u50);
     $r{p99_ms} = to_ms($p99, $u99);
     ($r{requests}) = $out =~ /(\d+) requests in/;
+    $r{requests} += 0;
     ($r{non_2xx_3xx}) = $out =~ /Non-2xx or 3xx responses:\s*(\d+)/;
-    $r{non_2xx_3xx} //= 0;
+    $r{non_2xx_3xx} = 0 + ($r{non_2xx_3xx} // 0);
     # wrk: "Socket errors: connect 0, read 0, write 0, timeout 0"
     my @n = $out =~ /connect (\d+), read (\d+), write (\d+), timeout (\d+)/;
     $r{socket_errors} = sum(@n);
@@ -954,6 +970,8 @@ sub autosave_rounds {
             return $r if $r->{status} ne 'measured';
             $r->{quiet_readers_rps} = $quiet->{rps};
             $r->{readers_ratio} = $r->{readers_rps} / $quiet->{rps};
+            $r->{readers_bad} += $quiet->{non_2xx_3xx}
+                                 + $quiet->{socket_errors};
             push @$runs, $r;
         }
     }
@@ -964,12 +982,15 @@ sub autosave_rounds {
 
 sub autosave_medians {
     my ($runs, $rate) = @_;
-    my %out = (status => 'measured', rate_asked => $rate, rounds => $runs);
+    my %out = (status => 'measured', rate_asked => 0 + $rate,
+               rounds => $runs);
     for my $key (qw(saves saves_per_second save_p50_ms save_p99_ms
-                    readers_rps readers_p99_ms quiet_readers_rps
+                    readers_rps readers_p50_ms readers_p99_ms
+                    quiet_readers_rps
                     readers_ratio)) {
         $out{$key} = median(map { $_->{$key} } @$runs);
     }
+    $out{readers_bad} = sum(map { $_->{readers_bad} } @$runs);
     return \%out;
 }
 
@@ -1020,12 +1041,17 @@ sub autosave_run {
     my $reading = parse_wrk($out) // {};
     return { status => 'error', reason => "PUT $run->{url} returned $status" }
         if $failed;
+    return { status => 'error', reason => "cannot read wrk's output:\n$out" }
+        unless defined $reading->{rps};
     return { status => 'measured', rate_asked => $rate,
              saves => scalar @ms, saves_per_second => @ms / $seconds,
              save_p50_ms => percentile(50, @ms),
              save_p99_ms => percentile(99, @ms),
              readers_rps => $reading->{rps},
-             readers_p99_ms => $reading->{p99_ms} };
+             readers_p50_ms => $reading->{p50_ms},
+             readers_p99_ms => $reading->{p99_ms},
+             readers_bad => ($reading->{non_2xx_3xx} // 0)
+                            + ($reading->{socket_errors} // 0) };
 }
 
 # Returns a function of (save number, revision) that makes the body of
@@ -1117,31 +1143,55 @@ sub check_targets {
 }
 
 # The write path's targets; MISS with the reason when it was not measured.
+# The readers' share is the lower of two: the median of the ratios to the
+# quiet run of each round, and the readers' median over the post case's,
+# so that a quiet run slowed by other work cannot flatter it.  It counts
+# only when the readers got no error and the saves reached 90% of their
+# rate.
 sub write_targets {
     my ($s, $write) = @_;
-    my $measured = $write->{status} eq 'measured';
-    my $loss = $measured ? 1 - $write->{readers_ratio} : undef;
     my $why = "$write->{status}: " . ($write->{reason} // '');
     return (
         { target => "autosave p99 <= $TARGET{save_p99_ms} ms under read "
-                    . "load",
-          value => $measured ? sprintf('%.2f ms', $write->{save_p99_ms})
-                             : $why,
-          pass => $measured && $write->{save_p99_ms} <= $TARGET{save_p99_ms} },
+                    . "load", value => $why, pass => 0 },
         { target => "readers lose <= " . 100 * $TARGET{reader_loss}
                     . "% during $SAVE_RATE autosaves a second",
-          value => $measured ? sprintf('lose %.0f%%', 100 * $loss) : $why,
-          pass => $measured && $loss <= $TARGET{reader_loss} },
+          value => $why, pass => 0 },
+    ) if $write->{status} ne 'measured';
+
+    my $kept = readers_kept($s, $write);
+    my $rate = $write->{saves_per_second};
+    my @notes = (sprintf('%.0f saves/s', $rate));
+    push @notes, "$write->{readers_bad} reader errors" if $write->{readers_bad};
+    return (
+        { target => "autosave p99 <= $TARGET{save_p99_ms} ms under read "
+                    . "load",
+          value => sprintf('%.2f ms', $write->{save_p99_ms}),
+          pass => $write->{save_p99_ms} <= $TARGET{save_p99_ms} },
+        { target => "readers lose <= " . 100 * $TARGET{reader_loss}
+                    . "% during $SAVE_RATE autosaves a second",
+          value => sprintf('lose %.0f%% (%s)', 100 * (1 - $kept),
+                           join(', ', @notes)),
+          pass => 1 - $kept <= $TARGET{reader_loss}
+                  && !$write->{readers_bad} && $rate >= 0.9 * $SAVE_RATE },
     );
 }
 
+# The lower of the readers' two shares (see write_targets()).
+sub readers_kept {
+    my ($s, $write) = @_;
+    my $to_post = $write->{readers_rps} / $s->{post}{rps};
+    return $write->{readers_ratio} < $to_post ? $write->{readers_ratio}
+                                              : $to_post;
+}
+
 sub print_write_rows {
-    my ($name, $label, $w) = @_;
+    my ($name, $label, $w, $s) = @_;
     printf "%-17s %-34s %9.0f %8.2f %8.2f %7s\n", $name, $label,
         $w->{saves_per_second}, $w->{save_p50_ms}, $w->{save_p99_ms}, '';
-    printf "%-17s %-34s %9.0f %8s %8.2f %7.2f\n", "${name}_readers",
-        'post page meanwhile', $w->{readers_rps}, '', $w->{readers_p99_ms},
-        $w->{readers_ratio};
+    printf "%-17s %-34s %9.0f %8.2f %8.2f %7.2f\n", "${name}_readers",
+        'post page meanwhile', $w->{readers_rps}, $w->{readers_p50_ms},
+        $w->{readers_p99_ms}, readers_kept($s, $w);
 }
 
 sub print_report {
@@ -1159,12 +1209,16 @@ sub print_report {
     if ($write->{status} eq 'measured') {
         printf "%-17s %-34s %9.0f\n", 'write_quiet',
             'post page, no save', $write->{quiet_readers_rps};
-        print_write_rows('write', "$SAVE_RATE autosaves a second", $write);
+        print_write_rows('write', "$SAVE_RATE autosaves a second", $write,
+                         $s);
         print_write_rows('write_max', 'autosaves one after another',
-                         $write->{max});
-        print "  (write: PUT of the post page's post, saves a second in "
+                         $write->{max}, $s);
+        printf "  (write: PUT of the post page's post, saves a second in "
             . "the req/s column;\n   _readers: wrk on the post page "
-            . "meanwhile, ratio to write_quiet of the same round)\n";
+            . "meanwhile; its ratio is the lower of two, here\n   %.2f of "
+            . "write_quiet in the same round and %.2f of the post case)\n",
+            $write->{readers_ratio},
+            $write->{readers_rps} / $s->{post}{rps};
     }
     else {
         printf "%-13s %-38s %s: %s\n", 'write', 'autosave while readers run',
@@ -1172,11 +1226,14 @@ sub print_report {
     }
 
     print "\nfirst request of each tenant in the process (one pass over "
-        . "all tenants before the rounds):\n";
+        . "all tenants before the rounds;\nthe tenant is opened and the "
+        . "page rendered):\n";
     for my $case (grep { $_->{first_pass} } @$cases) {
         my $f = $case->{first_pass};
-        printf "  %-5s %6d tenants in %6.1f s: %7.0f req/s%s\n",
+        printf "  %-5s %6d tenants in %6.1f s: %7.0f req/s, %.2f x "
+            . "baseline%s\n",
             $case->{name}, $f->{tenants}, $f->{seconds}, $f->{rps},
+            $f->{rps} / $s->{baseline}{rps},
             $f->{bad_responses} ? "  ($f->{bad_responses} bad responses)"
                                 : '';
     }
@@ -1222,7 +1279,9 @@ sub write_json {
             bad_responses => $s->{$name}{bad_responses},
             rounds => $runs->{$name},
         };
-        $cases{$name}{first_pass} = $case->{first_pass}
+        $cases{$name}{first_pass} = { %{ $case->{first_pass} },
+            ratio_to_baseline => round($case->{first_pass}{rps}
+                                       / $s->{baseline}{rps}, 3) }
             if $case->{first_pass};
     }
     $cases{mass}{ratio_to_post} = round($s->{mass}{post_ratio}, 3);
