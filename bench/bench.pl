@@ -772,6 +772,17 @@ sub run_rounds {
             $case->{name}, $case->{first_pass}{tenants},
             $case->{first_pass}{seconds}, $case->{first_pass}{rps};
     }
+    # A page kept while its tenant's files were younger than
+    # WK_PAGE_STAMP_SETTLE has no file stamp, and the first request
+    # after they settle opens the tenant to give it one.  Left to the
+    # rounds, that would be 10,000 tenant opens in the first round only.
+    sleep $SETTLE_SECONDS;
+    for my $case (grep { $_->{script} } @$cases) {
+        $case->{second_pass} = first_pass($case);
+        printf "second pass: %s, %d tenants in %.1f s, %.0f req/s\n",
+            $case->{name}, $case->{second_pass}{tenants},
+            $case->{second_pass}{seconds}, $case->{second_pass}{rps};
+    }
     printf "warm-up: %d s per case\n", $WARMUP_SECONDS;
     run_wrk($_, $WARMUP_SECONDS, $server_pid{$_->{port}}, $d) for @$cases;
     for my $round (1 .. $ROUNDS) {
@@ -1283,6 +1294,8 @@ sub write_json {
             ratio_to_baseline => round($case->{first_pass}{rps}
                                        / $s->{baseline}{rps}, 3) }
             if $case->{first_pass};
+        $cases{$name}{second_pass} = $case->{second_pass}
+            if $case->{second_pass};
     }
     $cases{mass}{ratio_to_post} = round($s->{mass}{post_ratio}, 3);
     $cases{write} = $write;
