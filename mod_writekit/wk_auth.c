@@ -276,36 +276,18 @@ static apr_status_t failure_delete(wk_db_t *db, apr_int64_t id,
 }
 
 /*
- * Attempts that reach the limit within this many seconds of each other
- * may be ones still in progress, such as an author's sign-ins from
- * several tabs at once, each counted as a failure until its password is
- * checked.
- */
-#define LIMIT_BURST_SECONDS 2
-
-/* How long a sign-in that met such a burst waits for it to end, and how
- * often it checks again meanwhile.  A client that goes on trying once
- * the burst is LIMIT_BURST_SECONDS old is rejected at once, so it cannot
- * hold threads waiting. */
-#define LIMIT_BURST_WAIT  apr_time_from_sec(1)
-#define LIMIT_BURST_CHECK apr_time_from_msec(50)
-
-/*
  * Checks the limit and, when the attempt may go on, records it as a
  * failure, all in one transaction.  Returns WK_ELIMITED with
- * *retry_after, and *burst set when every lock that applies comes from
- * failures within LIMIT_BURST_SECONDS of now; or APR_SUCCESS with
- * *failure_id.
+ * *retry_after, or APR_SUCCESS with *failure_id.
  */
 static apr_status_t attempt_begin(apr_int64_t *failure_id,
                                   apr_interval_time_t *retry_after,
-                                  int *burst, wk_db_t *db,
-                                  const char *account,
+                                  wk_db_t *db, const char *account,
                                   const char *client_addr,
                                   const wk_login_limits_t *limits,
                                   apr_time_t now, apr_pool_t *pool)
 {
-    apr_int64_t account_until, address_until, until, recent;
+    apr_int64_t account_until, address_until, until;
     char *error;
     apr_status_t rv;
 
@@ -323,12 +305,6 @@ static apr_status_t attempt_begin(apr_int64_t *failure_id,
     if (rv == APR_SUCCESS) {
         until = account_until > address_until ? account_until
                                               : address_until;
-
-        /* A lock's time is that of its oldest counted failure plus the
-         * window. */
-        recent = seconds(now) - LIMIT_BURST_SECONDS + seconds(limits->window);
-        *burst = (account_until == 0 || account_until >= recent)
-                 && (address_until == 0 || address_until >= recent);
         if (until > 0) {
             /* At least one second, so a client never retries at once. */
             until -= seconds(now);
@@ -384,10 +360,8 @@ apr_status_t wk_auth_login(wk_user_t **user, apr_interval_time_t *retry_after,
                                    WK_LOGIN_DEFAULT_MAX_ADDRESS_FAILURES,
                                    WK_LOGIN_DEFAULT_WINDOW };
     apr_int64_t failure_id = 0;
-    apr_interval_time_t waited = 0;
     user_row_t *row = NULL;
     apr_status_t rv;
-    int burst = 0;
 
     if (limits == NULL || limits->max_failures < 1
         || limits->max_address_failures < 1 || limits->window <= 0)
@@ -399,17 +373,8 @@ apr_status_t wk_auth_login(wk_user_t **user, apr_interval_time_t *retry_after,
     if (client_addr == NULL)
         client_addr = "";
 
-    /* A lock from a burst of attempts may lift within a moment, when the
-     * others turn out right, so the attempt waits for it a little. */
-    for (;;) {
-        rv = attempt_begin(&failure_id, retry_after, &burst, db,
-                           account_key(email, pool), client_addr, limits,
-                           now + waited, pool);
-        if (rv != WK_ELIMITED || !burst || waited >= LIMIT_BURST_WAIT)
-            break;
-        apr_sleep(LIMIT_BURST_CHECK);
-        waited += LIMIT_BURST_CHECK;
-    }
+    rv = attempt_begin(&failure_id, retry_after, db, account_key(email, pool),
+                       client_addr, limits, now, pool);
     if (rv != APR_SUCCESS)
         return rv;
 

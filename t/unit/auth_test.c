@@ -347,84 +347,6 @@ static void test_login_concurrent(apr_pool_t *pool)
     ok(rows == 80, "each wrong password is counted once (%d rows)", rows);
 }
 
-/* Signs in once with the right password at start from one address;
- * exits 0 on success. */
-static int child_right_sign_in(const char *path, apr_time_t start)
-{
-    wk_login_limits_t limits = { 3, 10, apr_time_from_sec(60) };
-    apr_interval_time_t retry;
-    apr_pool_t *pool;
-    wk_user_t *user;
-    wk_db_t *db;
-    char *error = NULL;
-
-    apr_pool_create(&pool, NULL);
-    if (wk_db_open(&db, path, 0, &error, pool) != APR_SUCCESS)
-        return 2;
-    if (start > apr_time_now())
-        apr_sleep(start - apr_time_now());
-    return wk_auth_login(&user, &retry, db, "ada@example.org", PASSWORD,
-                         "192.0.2.50", &limits, apr_time_now(), pool)
-           == APR_SUCCESS ? 0 : 1;
-}
-
-/*
- * Each attempt counts as a failure until its password is checked, so
- * that attempts at once count each other.  Right passwords at once, more
- * of them than the limit, must still all sign in: the bcrypt cost of 10
- * makes each check long enough for the attempts to overlap.
- */
-static void test_login_concurrent_right(apr_pool_t *pool)
-{
-    wk_db_t *db = open_db("right-at-once.db", pool);
-    const char *path = wk_db_path(db);
-    apr_time_t start = apr_time_now() + apr_time_from_msec(300);
-    pid_t pids[8];
-    int i, rejected = 0;
-
-    user_add(db, "ada@example.org", 10, pool);
-    for (i = 0; i < 8; i++) {
-        pids[i] = fork();
-        if (pids[i] == 0)
-            _exit(child_right_sign_in(path, start));
-    }
-    for (i = 0; i < 8; i++) {
-        int status = 0;
-
-        waitpid(pids[i], &status, 0);
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            rejected++;
-    }
-    ok(rejected == 0, "8 right sign-ins at once from one address, over the "
-       "limit of 3, all succeed (%d rejected)", rejected);
-    ok(failure_rows(db) == 0, "they leave no failure behind");
-}
-
-/* A burst of wrong passwords still locks: the wait for the burst ends,
- * and the failures stay. */
-static void test_login_burst_wrong(apr_pool_t *pool)
-{
-    wk_db_t *db = open_db("burst-wrong.db", pool);
-    apr_time_t t0 = apr_time_from_sec(1700000000);
-    apr_interval_time_t retry = 0;
-    apr_time_t started;
-    int i;
-
-    user_add(db, "ada@example.org", 4, pool);
-    for (i = 0; i < 3; i++)
-        login(db, "ada@example.org", "guess", "192.0.2.60", t0, NULL, pool);
-
-    started = apr_time_now();
-    ok(login(db, "ada@example.org", PASSWORD, "192.0.2.60",
-             t0 + apr_time_from_sec(1), &retry, pool) == WK_ELIMITED,
-       "right password after a burst of 3 wrong ones is rejected");
-    ok(apr_time_now() - started >= apr_time_from_sec(1),
-       "after waiting 1 s for the burst to end");
-    ok(retry > 0, "with a retry_after (%" APR_INT64_T_FMT " us)",
-       (apr_int64_t)retry);
-    ok(failure_rows(db) == 3, "the burst's failures stay");
-}
-
 int main(int argc, const char *const *argv)
 {
     apr_pool_t *pool;
@@ -442,8 +364,6 @@ int main(int argc, const char *const *argv)
     test_login_timing(pool);
     test_sessions(pool);
     test_login_concurrent(pool);
-    test_login_concurrent_right(pool);
-    test_login_burst_wrong(pool);
 
     if (system(apr_psprintf(pool, "rm -rf '%s'", tmpdir)) != 0)
         diag("could not remove %s", tmpdir);
