@@ -41,6 +41,11 @@ static wk_cache_t *tenant_cache;
  * pages for many more tenants than it keeps open. */
 static wk_page_cache_t *page_cache;
 
+/* Whether this child started a render launcher, and whether it has
+ * logged the launcher's end (note_launcher_lost()). */
+static int launcher_started;
+static int launcher_lost_logged;
+
 /* Time zones the blogs of this process display dates in, parsed once:
  * name -> wk_zone_t, on zone_pool, both guarded by zone_mutex. */
 static apr_hash_t *zone_cache;
@@ -936,16 +941,36 @@ static int serve_api(request_rec *r, wk_server_conf_t *conf,
     return wk_api_dispatch(req);
 }
 
+/*
+ * Logs once per child that its render launcher has ended.  Renders still
+ * work, each forked from this child, so the API request that found the
+ * launcher gone succeeds, and this line is the admin's only sign of it.
+ */
+static void note_launcher_lost(request_rec *r)
+{
+    if (!launcher_started || wk_render_launcher_pid() != 0
+        || __atomic_exchange_n(&launcher_lost_logged, 1, __ATOMIC_SEQ_CST))
+        return;
+    ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                  "WK00301: the render launcher of this process has "
+                  "ended, so each render now forks this process; a "
+                  "graceful restart starts a new launcher");
+}
+
 static int wk_handler(request_rec *r)
 {
     wk_server_conf_t *conf = server_conf(r->server);
     route_t *route = request_route(r);
+    int status;
 
     if (route == NULL || r->handler == NULL
         || strcmp(r->handler, WK_HANDLER) != 0)
         return DECLINED;
-    if (route->kind == ROUTE_API)
-        return serve_api(r, conf, route);
+    if (route->kind == ROUTE_API) {
+        status = serve_api(r, conf, route);
+        note_launcher_lost(r);
+        return status;
+    }
     if (r->method_number != M_GET) {
         /* httpd builds Allow from allowed_methods (HEAD comes with GET). */
         ap_allow_standard_methods(r, REPLACE_ALLOW, M_GET, -1);
@@ -1014,6 +1039,7 @@ static void wk_child_init(apr_pool_t *pchild, server_rec *s)
     ap_mpm_query(AP_MPMQ_IS_THREADED, &threaded);
     if (threaded != AP_MPMQ_NOT_SUPPORTED) {
         rv = wk_render_launcher_start(pchild);
+        launcher_started = rv == APR_SUCCESS;
         if (rv != APR_SUCCESS)
             ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
                          "WK00300: cannot start the render launcher, so "

@@ -10,11 +10,7 @@ use Test::More;
 use WriteKit::Test;
 
 my $mark = log_mark();
-my $pid_file = "$FindBin::Bin/logs/httpd.pid";
-open my $fh, '<', $pid_file or die "$pid_file: $!";
-my $pid = <$fh>;
-chomp $pid;
-close $fh;
+my $pid = server_pid();
 
 make_blog('alpha.db', title => 'Alpha Blog', posts => {
     'a.md' => "+++\ntitle = \"Across restarts\"\ndate = 2024-01-02\n+++\nA.\n",

@@ -22,7 +22,7 @@ use Apache::TestConfig ();
 
 our @EXPORT = qw(writekit make_blog write_posts blog_get raw_request
                  log_mark log_errors_since no_unexpected_errors
-                 tenant_dir server_port
+                 tenant_dir server_port server_pid
                  add_author api_client api_call api_sign_in configtest);
 
 my $top = "$FindBin::Bin/..";
@@ -40,6 +40,16 @@ sub share_tenant_files {
 }
 
 sub server_port { Apache::Test::vars('port') }
+
+# The pid of the test server's parent process.
+sub server_pid {
+    my $file = "$FindBin::Bin/logs/httpd.pid";
+    open my $fh, '<', $file or die "$file: $!";
+    my $pid = <$fh>;
+    close $fh;
+    chomp $pid;
+    return $pid;
+}
 
 # Runs the CLI; returns (exit status, stdout, stderr).
 sub writekit {
