@@ -26,8 +26,9 @@ sub children_of {
     return @pids;
 }
 
-# Before any render, the only processes below the httpd children are
-# their launchers.
+# The children of the httpd children are their launchers: render
+# workers are the launchers' children, and no save runs yet that could
+# fork a render from an httpd child.
 my @launchers = children_of(children_of($server));
 plan skip_all => 'this MPM starts no render launcher (prefork)'
     unless @launchers;
