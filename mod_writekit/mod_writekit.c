@@ -1025,6 +1025,7 @@ static void wk_child_init(apr_pool_t *pchild, server_rec *s)
 {
     wk_server_conf_t *conf = server_conf(s);
     wk_cache_limits_t limits;
+    apr_size_t page_bytes;
     int threads = 1, threaded = AP_MPMQ_NOT_SUPPORTED;
     apr_status_t rv;
 
@@ -1056,10 +1057,10 @@ static void wk_child_init(apr_pool_t *pchild, server_rec *s)
         ap_log_error(APLOG_MARK, APLOG_CRIT, rv, s,
                      "WK00003: cannot create the tenant cache");
 
-    page_cache = NULL;
-    if (wk_conf_page_cache_bytes(conf) > 0
-        && wk_page_cache_create(&page_cache, wk_conf_page_cache_bytes(conf),
-                                pchild) != APR_SUCCESS)
+    page_bytes = wk_conf_page_cache_bytes(conf);
+    if (page_bytes > 0
+        && wk_page_cache_create(&page_cache, page_bytes, pchild)
+           != APR_SUCCESS)
         page_cache = NULL;
 
     if (apr_pool_create(&zone_pool, pchild) == APR_SUCCESS
