@@ -18,8 +18,8 @@ CORE_SRC = mod_writekit/wk_buf.c mod_writekit/wk_template.c \
            mod_writekit/wk_cache.c \
            mod_writekit/wk_host.c mod_writekit/wk_view.c \
            mod_writekit/wk_import.c
-# Rendered pages kept per process.
-CORE_SRC += mod_writekit/wk_pagecache.c
+# Rendered pages kept per process, and in files every process reads.
+CORE_SRC += mod_writekit/wk_pagecache.c mod_writekit/wk_pagefile.c
 # The studio's core: sign-in, editing, sanitizer, times.
 CORE_SRC += mod_writekit/wk_auth.c mod_writekit/wk_timefmt.c \
             mod_writekit/wk_sanitize.c mod_writekit/wk_edit.c

@@ -89,7 +89,7 @@ int wk_page_stamp_read(wk_page_stamp_t *stamp, apr_finfo_t *file,
     return 1;
 }
 
-static int stamp_equal(const wk_page_stamp_t *a, const wk_page_stamp_t *b)
+int wk_page_stamp_equal(const wk_page_stamp_t *a, const wk_page_stamp_t *b)
 {
     return a->inode == b->inode && a->device == b->device
            && a->size == b->size && a->mtime == b->mtime
@@ -198,7 +198,8 @@ typedef struct vouch {
 static int entry_vouched(const entry_t *entry, const vouch_t *vouch)
 {
     if (vouch->mark == NULL)
-        return entry->stamped && stamp_equal(&entry->stamp, vouch->stamp);
+        return entry->stamped
+               && wk_page_stamp_equal(&entry->stamp, vouch->stamp);
     return entry->marked
            && memcmp(entry->mark.header, vouch->mark->header,
                      WK_WAL_MARK_SIZE) == 0;

@@ -80,6 +80,9 @@ typedef struct wk_page_stamp {
 int wk_page_stamp_read(wk_page_stamp_t *stamp, apr_finfo_t *file,
                        const char *path, apr_time_t now, apr_pool_t *pool);
 
+/* Returns 1 when a and b are stamps of the same files in the same state. */
+int wk_page_stamp_equal(const wk_page_stamp_t *a, const wk_page_stamp_t *b);
+
 /* Creates a cache of at most max_bytes; it is freed with pool. */
 apr_status_t wk_page_cache_create(wk_page_cache_t **cache,
                                   apr_size_t max_bytes, apr_pool_t *pool);

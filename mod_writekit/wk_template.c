@@ -95,6 +95,7 @@ struct wk_template {
 struct wk_template_set {
     apr_pool_t *pool;
     apr_hash_t *templates;   /* name to wk_template_t */
+    apr_uint64_t digest;     /* sum of the templates' FNV-1a digests */
 };
 
 static int is_space(char ch)
@@ -720,6 +721,24 @@ wk_template_set_t *wk_template_set_make(apr_pool_t *pool)
     return set;
 }
 
+/* FNV-1a over name, a NUL and source. */
+static apr_uint64_t template_digest(const char *name, const char *source,
+                                    apr_size_t len)
+{
+    apr_uint64_t hash = APR_UINT64_C(14695981039346656037);
+    apr_size_t i, name_len = strlen(name) + 1;
+
+    for (i = 0; i < name_len; i++) {
+        hash ^= (unsigned char)name[i];
+        hash *= APR_UINT64_C(1099511628211);
+    }
+    for (i = 0; i < len; i++) {
+        hash ^= (unsigned char)source[i];
+        hash *= APR_UINT64_C(1099511628211);
+    }
+    return hash;
+}
+
 /* Compiles source as name; label names the source in error messages. */
 static apr_status_t template_compile(wk_template_set_t *set,
                                      const char *name, const char *label,
@@ -753,6 +772,7 @@ static apr_status_t template_compile(wk_template_set_t *set,
         tpl->name = apr_pstrdup(set->pool, name);
         build_nodes(&c, 0, c.tokens->nelts, &tpl->nodes, &tpl->count);
         apr_hash_set(set->templates, tpl->name, APR_HASH_KEY_STRING, tpl);
+        set->digest += template_digest(name, source, len);
     }
     apr_pool_destroy(c.scratch);
     return rv;
@@ -763,6 +783,11 @@ apr_status_t wk_template_set_add(wk_template_set_t *set, const char *name,
                                  char **error)
 {
     return template_compile(set, name, name, source, len, error);
+}
+
+apr_uint64_t wk_template_set_digest(const wk_template_set_t *set)
+{
+    return set->digest;
 }
 
 static void set_error(char **error, apr_pool_t *pool, apr_status_t rv,

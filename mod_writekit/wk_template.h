@@ -63,6 +63,13 @@ apr_status_t wk_template_set_add(wk_template_set_t *set, const char *name,
 apr_status_t wk_template_set_load_dir(wk_template_set_t *set,
                                       const char *dir, char **error);
 
+/*
+ * Returns a digest of every source compiled into the set, which changes
+ * when a template is added or edited.  The sum of one digest per
+ * template does not depend on the order templates were added in.
+ */
+apr_uint64_t wk_template_set_digest(const wk_template_set_t *set);
+
 /* Returns the template named name, or NULL. */
 const wk_template_t *wk_template_set_get(const wk_template_set_t *set,
                                          const char *name);

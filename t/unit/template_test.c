@@ -256,6 +256,34 @@ static void test_set(apr_pool_t *pool)
     json_object_put(second);
 }
 
+static void test_digest(apr_pool_t *pool)
+{
+    wk_template_set_t *ab = wk_template_set_make(pool);
+    wk_template_set_t *ba = wk_template_set_make(pool);
+    wk_template_set_t *edited = wk_template_set_make(pool);
+    wk_template_set_t *renamed = wk_template_set_make(pool);
+    char *error = NULL;
+
+    wk_template_set_add(ab, "a", "one", 3, &error);
+    wk_template_set_add(ab, "b", "two", 3, &error);
+    wk_template_set_add(ba, "b", "two", 3, &error);
+    wk_template_set_add(ba, "a", "one", 3, &error);
+    wk_template_set_add(edited, "a", "one", 3, &error);
+    wk_template_set_add(edited, "b", "tw0", 3, &error);
+    wk_template_set_add(renamed, "a", "one", 3, &error);
+    wk_template_set_add(renamed, "c", "two", 3, &error);
+
+    ok(wk_template_set_digest(ab) == wk_template_set_digest(ba),
+       "digest ignores the order of adding");
+    ok(wk_template_set_digest(ab) != wk_template_set_digest(edited),
+       "digest changes with a source");
+    ok(wk_template_set_digest(ab) != wk_template_set_digest(renamed),
+       "digest changes with a name");
+    ok(wk_template_set_digest(ab)
+       != wk_template_set_digest(wk_template_set_make(pool)),
+       "digest of an empty set differs");
+}
+
 static apr_status_t write_file(const char *dir, const char *name,
                                const char *text, apr_pool_t *pool)
 {
@@ -367,6 +395,7 @@ int main(int argc, const char *const *argv)
     test_limits(pool);
     test_partials_and_blocks(pool);
     test_set(pool);
+    test_digest(pool);
     test_load_dir(pool);
 
     apr_pool_destroy(pool);
