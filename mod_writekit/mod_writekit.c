@@ -26,6 +26,7 @@
 #include "wk_host.h"
 #include "wk_markdown.h"
 #include "wk_pagecache.h"
+#include "wk_pagefile.h"
 #include "wk_view.h"
 
 #define WK_HANDLER "writekit"
@@ -40,6 +41,16 @@ static wk_cache_t *tenant_cache;
  * takes about 130 KB (make bench), so under mass hosting a process keeps
  * pages for many more tenants than it keeps open. */
 static wk_page_cache_t *page_cache;
+
+/* The directory of page files that every process reads (wk_pagefile.h),
+ * prepared by the parent at start-up, or NULL without WriteKitPageDir.
+ * page_files_failed is set once this child has logged a failed write. */
+static const char *page_files;
+static int page_files_failed;
+
+/* The version a page read from a page file is kept at in this process.
+ * No tenant has it, so such a page is served only by its stamp. */
+#define PAGE_VERSION_NONE APR_INT64_MIN
 
 /* Whether this child started a render launcher, and whether it has
  * logged the launcher's end (note_launcher_lost()). */
@@ -347,6 +358,65 @@ static const char *body_etag(const wk_buf_t *body, apr_pool_t *pool)
     return apr_psprintf(pool, "\"%016" APR_UINT64_T_HEX_FMT "\"", hash);
 }
 
+/*
+ * Reads ?page=N.  Returns the page (1 when absent), 0 when the value is
+ * not a positive whole number, or -1 when it is one too large to exist.
+ */
+static int request_page(request_rec *r)
+{
+    const char *args = r->args, *p;
+    apr_int64_t n = 0;
+    apr_size_t digits = 0;
+
+    while (args != NULL && *args != '\0') {
+        if (strncmp(args, "page=", 5) == 0) {
+            for (p = args + 5; *p >= '0' && *p <= '9'; p++)
+                if (++digits <= 9)
+                    n = n * 10 + (*p - '0');
+            if ((*p != '\0' && *p != '&') || digits == 0 || n == 0)
+                return 0;
+            return digits > 9 ? -1 : (int)n;
+        }
+        args = strchr(args, '&');
+        if (args != NULL)
+            args++;
+    }
+    return 1;
+}
+
+/* Returns the name of the page file of route, for the tenant file that
+ * stamp is of. */
+static const char *page_file_name(request_rec *r, const route_t *route,
+                                  const wk_page_stamp_t *stamp)
+{
+    int list_page = route->kind == ROUTE_INDEX || route->kind == ROUTE_TAG
+                    ? request_page(r) : 0;
+
+    return wk_page_file_name(stamp, r->uri, list_page, r->pool);
+}
+
+/* Writes page to its page file for the other processes, when the stamp
+ * read before the page's version vouches for it. */
+static void page_file_keep(request_rec *r, const route_t *route,
+                           const wk_page_t *page)
+{
+    apr_status_t rv;
+
+    if (page_files == NULL || route->cache_stamp == NULL)
+        return;
+    rv = wk_page_file_write(page_files,
+                            page_file_name(r, route, route->cache_stamp),
+                            route->cache_key, route->cache_stamp, page,
+                            r->pool);
+    if (rv != APR_SUCCESS
+        && !__atomic_exchange_n(&page_files_failed, 1, __ATOMIC_SEQ_CST))
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                      "WK00302: cannot write page files in %s, so each "
+                      "process renders the pages it has not kept itself; "
+                      "later failures of this process are not logged",
+                      page_files);
+}
+
 /* Keeps a page just rendered for this request's route, when it may be. */
 static void page_keep(request_rec *r, const char *content_type,
                       const wk_buf_t *body, apr_time_t last_modified)
@@ -355,17 +425,21 @@ static void page_keep(request_rec *r, const char *content_type,
                                           &writekit_module);
     wk_page_t page;
 
-    if (route == NULL || route->cache_key == NULL || page_cache == NULL)
+    if (route == NULL || route->cache_key == NULL)
         return;
     page.body = body->data;
     page.len = body->len;
     page.etag = apr_table_get(r->headers_out, "ETag");
     page.content_type = content_type;
     page.last_modified = last_modified;
-    if (page.etag != NULL)
+    page.expires = route->cache_expires;
+    if (page.etag == NULL)
+        return;
+    if (page_cache != NULL)
         wk_page_cache_put(page_cache, route->cache_key,
                           route->cache_version, route->cache_expires,
                           route->cache_stamp, route->cache_mark, &page);
+    page_file_keep(r, route, &page);
 }
 
 /*
@@ -439,32 +513,6 @@ static int send_not_found(request_rec *r, const wk_site_t *site)
     return send_error(r, site, HTTP_NOT_FOUND, "Page not found",
                       "There is nothing at this address. The post may have "
                       "moved, or the link may be mistyped.");
-}
-
-/*
- * Reads ?page=N.  Returns the page (1 when absent), 0 when the value is
- * not a positive whole number, or -1 when it is one too large to exist.
- */
-static int request_page(request_rec *r)
-{
-    const char *args = r->args, *p;
-    apr_int64_t n = 0;
-    apr_size_t digits = 0;
-
-    while (args != NULL && *args != '\0') {
-        if (strncmp(args, "page=", 5) == 0) {
-            for (p = args + 5; *p >= '0' && *p <= '9'; p++)
-                if (++digits <= 9)
-                    n = n * 10 + (*p - '0');
-            if ((*p != '\0' && *p != '&') || digits == 0 || n == 0)
-                return 0;
-            return digits > 9 ? -1 : (int)n;
-        }
-        args = strchr(args, '&');
-        if (args != NULL)
-            args++;
-    }
-    return 1;
 }
 
 static apr_time_t newest_of(const apr_array_header_t *posts, apr_time_t t)
@@ -787,40 +835,79 @@ static const char *page_key(request_rec *r, const char *path,
 }
 
 /*
- * Serves the page of route from the cache without opening the tenant,
- * when its files still have the stamp the kept page carries, which means
- * that nothing was written since the page was known to be current.
- * Otherwise it notes the stamp in route, for page_from_cache(), and
- * returns DECLINED.
+ * Reads the page of route from its page file into page, and keeps it in
+ * this process's cache, when the file was written under the stamp that
+ * the tenant's files have now.
+ */
+static int page_from_file(request_rec *r, const route_t *route,
+                          const char *key, wk_page_t *page)
+{
+    const char *path;
+
+    if (page_files == NULL)
+        return 0;
+    path = apr_pstrcat(r->pool, page_files, "/",
+                       page_file_name(r, route, &route->stamp), NULL);
+    if (!wk_page_file_read(page, path, key, &route->stamp, r->request_time,
+                           r->pool))
+        return 0;
+    if (page_cache != NULL)
+        wk_page_cache_put(page_cache, key, PAGE_VERSION_NONE, page->expires,
+                          &route->stamp, NULL, page);
+    return 1;
+}
+
+/*
+ * Serves the page of route without opening the tenant, when its files
+ * still have the stamp of a page kept in this process or in a page file.
+ * An equal stamp means that nothing was written since the page was known
+ * to be current.  Otherwise it notes the stamp in route, for
+ * page_from_cache(), and returns DECLINED.
  */
 static int page_from_stamp(request_rec *r, const wk_server_conf_t *conf,
                            route_t *route)
 {
-    const char *path;
+    const char *path, *key;
     wk_page_t page;
 
-    if (page_cache == NULL || !route_cacheable(route)
-        || tenant_path(&path, r, conf) != OK)
+    if ((page_cache == NULL && page_files == NULL)
+        || !route_cacheable(route) || tenant_path(&path, r, conf) != OK)
         return DECLINED;
     route->stamped = wk_page_stamp_read(&route->stamp, &route->tenant_file,
                                         path, r->request_time, r->pool);
-    if (!route->stamped
-        || !wk_page_cache_get_stamped(page_cache,
-                                      page_key(r, path, route->stamp.inode),
-                                      &route->stamp, r->request_time, &page,
-                                      r->pool))
+    if (!route->stamped)
         return DECLINED;
-    return send_cached_page(r, &page);
+
+    key = page_key(r, path, route->stamp.inode);
+    if ((page_cache != NULL
+         && wk_page_cache_get_stamped(page_cache, key, &route->stamp,
+                                      r->request_time, &page, r->pool))
+        || page_from_file(r, route, key, &page))
+        return send_cached_page(r, &page);
+    return DECLINED;
+}
+
+/*
+ * Sends a page this process kept.  A stamp in route is new to the page,
+ * because page_from_stamp() missed it, so the page file gets it too.
+ */
+static int send_kept_page(request_rec *r, route_t *route,
+                          const wk_page_t *page)
+{
+    page_file_keep(r, route, page);
+    route->cache_key = NULL;    /* nothing to keep: it came from there */
+    return send_cached_page(r, page);
 }
 
 /*
  * Serves the page of route from the cache when nothing was committed to
  * the tenant since the page was known to be current, or when the tenant
  * is still at the version the page was rendered at.  Otherwise it notes
- * in route the key and version to keep the page under once rendered, and
- * returns DECLINED.  From now on the WAL-index header vouches for the
- * page, and so does the stamp that page_from_stamp() read when it is of
- * the file that db has open.  Both were read before this version.
+ * in route the key, version and expiry to keep the page under once
+ * rendered, and returns DECLINED.  From now on the WAL-index header
+ * vouches for the page, and so does the stamp that page_from_stamp() read
+ * when it is of the file that db has open.  Both were read before this
+ * version.
  */
 static int page_from_cache(request_rec *r, wk_db_t *db, route_t *route)
 {
@@ -828,7 +915,8 @@ static int page_from_cache(request_rec *r, wk_db_t *db, route_t *route)
     apr_time_t next_visible;
     wk_page_t page;
 
-    if (page_cache == NULL || !route_cacheable(route))
+    if ((page_cache == NULL && page_files == NULL)
+        || !route_cacheable(route))
         return DECLINED;
 
     /* While a tenant is being written its file stamp changes with every
@@ -841,13 +929,11 @@ static int page_from_cache(request_rec *r, wk_db_t *db, route_t *route)
     route->cache_stamp = route->stamped
                          && route->stamp.inode == wk_db_inode(db)
                          ? &route->stamp : NULL;
-    if (route->cache_mark != NULL
+    if (page_cache != NULL && route->cache_mark != NULL
         && wk_page_cache_get_marked(page_cache, route->cache_key,
                                     route->cache_mark, route->cache_stamp,
-                                    r->request_time, &page, r->pool)) {
-        route->cache_key = NULL;
-        return send_cached_page(r, &page);
-    }
+                                    r->request_time, &page, r->pool))
+        return send_kept_page(r, route, &page);
     if (wk_site_version(&version, &next_visible, db, r->request_time)
         != APR_SUCCESS) {
         route->cache_key = NULL;
@@ -856,12 +942,12 @@ static int page_from_cache(request_rec *r, wk_db_t *db, route_t *route)
 
     route->cache_version = version;
     route->cache_expires = next_visible;
-    if (!wk_page_cache_get(page_cache, route->cache_key, version,
-                           r->request_time, route->cache_stamp,
-                           route->cache_mark, &page, r->pool))
+    if (page_cache == NULL
+        || !wk_page_cache_get(page_cache, route->cache_key, version,
+                              r->request_time, route->cache_stamp,
+                              route->cache_mark, &page, r->pool))
         return DECLINED;
-    route->cache_key = NULL;    /* nothing to keep: it came from there */
-    return send_cached_page(r, &page);
+    return send_kept_page(r, route, &page);
 }
 
 static int serve_route(request_rec *r, wk_server_conf_t *conf,
@@ -1021,6 +1107,14 @@ static int wk_check_config(apr_pool_t *pconf, apr_pool_t *plog,
     return wk_conf_check(pconf, ptemp, s);
 }
 
+/* Runs in the parent at every start and restart, before the children
+ * fork, so they inherit page_files. */
+static int wk_post_config(apr_pool_t *pconf, apr_pool_t *plog,
+                          apr_pool_t *ptemp, server_rec *s)
+{
+    return wk_conf_page_dir_prepare(&page_files, pconf, ptemp, s);
+}
+
 static void wk_child_init(apr_pool_t *pchild, server_rec *s)
 {
     wk_server_conf_t *conf = server_conf(s);
@@ -1072,6 +1166,7 @@ static void wk_child_init(apr_pool_t *pchild, server_rec *s)
 static void wk_register_hooks(apr_pool_t *pool)
 {
     ap_hook_check_config(wk_check_config, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_hook_post_config(wk_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_child_init(wk_child_init, NULL, NULL, APR_HOOK_MIDDLE);
     ap_hook_translate_name(wk_translate_name, NULL, NULL, APR_HOOK_FIRST);
     ap_hook_map_to_storage(wk_map_to_storage, NULL, NULL, APR_HOOK_FIRST);

@@ -48,6 +48,7 @@ typedef struct wk_server_conf {
     int max_tenants;              /* WriteKitMaxTenants, main server only */
     int idle_timeout;             /* WriteKitIdleTimeout, main server only */
     int page_cache_size;          /* WriteKitPageCacheSize, MB, main server only */
+    const char *page_dir;         /* WriteKitPageDir, absolute, main server only */
     const char *studio;           /* WriteKitStudio, begins and ends in / */
     int studio_auth;              /* WriteKitStudioAuth, WK_STUDIO_AUTH_* */
     const char *studio_files;     /* WriteKitStudioFiles, absolute */
@@ -88,6 +89,15 @@ apr_interval_time_t wk_conf_session_lifetime(const wk_server_conf_t *conf);
  * reports the same errors as a start.
  */
 int wk_conf_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server);
+
+/*
+ * Prepares the page files' directory below WriteKitPageDir for this
+ * configuration (wk_pagefile.h), owned by the user the children run as.
+ * Sets *dir to it, or to NULL when WriteKitPageDir is not set.  Returns
+ * OK, or logs the error and returns HTTP_INTERNAL_SERVER_ERROR.
+ */
+int wk_conf_page_dir_prepare(const char **dir, apr_pool_t *pconf,
+                             apr_pool_t *ptemp, server_rec *main_server);
 
 /* Serves the studio's app for a path below its mount point that is not
  * the API (wk_studio.c); returns an HTTP status. */

@@ -5,14 +5,21 @@
  * directory that exists); wk_conf_check() checks what only the whole
  * virtual host can tell (WriteKit on with no tenant) and compiles themes.
  */
+#include <dlfcn.h>
+#include <errno.h>
+#include <unistd.h>
+
 #include <apr_file_info.h>
 #include <apr_hash.h>
+#include <apr_md5.h>
 #include <apr_strings.h>
 
 #include <httpd.h>
 #include <http_log.h>
+#include <unixd.h>
 
 #include "mod_writekit.h"
+#include "wk_pagefile.h"
 
 APLOG_USE_MODULE(writekit);
 
@@ -61,6 +68,7 @@ void *wk_server_conf_merge(apr_pool_t *pool, void *base_conf, void *add_conf)
     conf->max_tenants = base->max_tenants;
     conf->idle_timeout = base->idle_timeout;
     conf->page_cache_size = base->page_cache_size;
+    conf->page_dir = base->page_dir;
     return conf;
 }
 
@@ -323,6 +331,20 @@ static const char *set_page_cache_size(cmd_parms *cmd, void *dconf,
                              &cmd_conf(cmd)->page_cache_size);
 }
 
+/* The directory need not exist: it is created at start-up. */
+static const char *set_page_dir(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
+
+    if (err != NULL)
+        return err;
+    cmd_conf(cmd)->page_dir = ap_server_root_relative(cmd->pool, arg);
+    if (cmd_conf(cmd)->page_dir == NULL)
+        return apr_psprintf(cmd->pool, "WriteKitPageDir: invalid path '%s'",
+                            arg);
+    return NULL;
+}
+
 const command_rec wk_directives[] = {
     AP_INIT_FLAG("WriteKit", set_enabled, NULL, RSRC_CONF,
                  "On to serve a blog on this server or virtual host"),
@@ -349,6 +371,9 @@ const command_rec wk_directives[] = {
                   RSRC_CONF,
                   "Megabytes of rendered pages kept per process, 0 for none "
                   "(default 64)"),
+    AP_INIT_TAKE1("WriteKitPageDir", set_page_dir, NULL, RSRC_CONF,
+                  "Directory where rendered pages are kept for every "
+                  "process to serve (relative to ServerRoot; default none)"),
     AP_INIT_TAKE1("WriteKitStudio", set_studio, NULL, RSRC_CONF,
                   "URL path of the studio, whose JSON API is at api/ below "
                   "it (default /studio/)"),
@@ -442,6 +467,109 @@ int wk_conf_check(apr_pool_t *pconf, apr_pool_t *ptemp,
                          "WK00001: %s", error);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+    }
+    return OK;
+}
+
+/* Adds text and its NUL, so that "ab" "c" and "a" "bc" differ. */
+static void digest_add(apr_md5_ctx_t *md5, const char *text)
+{
+    if (text == NULL)
+        text = "";
+    apr_md5_update(md5, text, strlen(text) + 1);
+}
+
+/*
+ * Adds the module's shared object to md5, so that a rebuilt module starts
+ * a new generation of page files.  Without it, each start does.
+ */
+static void digest_add_module(apr_md5_ctx_t *md5, apr_pool_t *ptemp)
+{
+    Dl_info info;
+    apr_finfo_t finfo;
+
+    if (dladdr((void *)&writekit_module, &info) != 0
+        && info.dli_fname != NULL
+        && apr_stat(&finfo, info.dli_fname,
+                    APR_FINFO_IDENT | APR_FINFO_SIZE | APR_FINFO_MTIME,
+                    ptemp) == APR_SUCCESS) {
+        digest_add(md5, info.dli_fname);
+        digest_add(md5, apr_psprintf(ptemp, "%" APR_OFF_T_FMT " %"
+                                     APR_INT64_T_FMT " %" APR_UINT64_T_FMT,
+                                     finfo.size, (apr_int64_t)finfo.mtime,
+                                     (apr_uint64_t)finfo.inode));
+        return;
+    }
+    digest_add(md5, apr_psprintf(ptemp, "%" APR_INT64_T_FMT,
+                                 (apr_int64_t)apr_time_now()));
+}
+
+/*
+ * Returns the hex digest of everything other than the tenant and the
+ * request that a reader's page depends on: the module, and each blog's
+ * host, mount point and theme.
+ */
+static const char *page_generation(server_rec *main_server,
+                                   apr_pool_t *ptemp)
+{
+    unsigned char digest[APR_MD5_DIGESTSIZE];
+    char *hex = apr_palloc(ptemp, 2 * APR_MD5_DIGESTSIZE + 1);
+    apr_md5_ctx_t md5;
+    server_rec *s;
+
+    apr_md5_init(&md5);
+    digest_add_module(&md5, ptemp);
+    for (s = main_server; s != NULL; s = s->next) {
+        wk_server_conf_t *conf = ap_get_module_config(s->module_config,
+                                                      &writekit_module);
+
+        if (!wk_conf_enabled(conf))
+            continue;
+        digest_add(&md5, s->server_hostname);
+        digest_add(&md5, wk_conf_mount(conf));
+        digest_add(&md5, wk_conf_studio(conf));
+        digest_add(&md5, wk_conf_theme_dir(conf));
+        digest_add(&md5, apr_psprintf(ptemp, "%" APR_UINT64_T_HEX_FMT,
+                                      wk_template_set_digest(conf->theme)));
+    }
+    apr_md5_final(digest, &md5);
+    ap_bin2hex(digest, sizeof(digest), hex);
+    return hex;
+}
+
+int wk_conf_page_dir_prepare(const char **dir, apr_pool_t *pconf,
+                             apr_pool_t *ptemp, server_rec *main_server)
+{
+    wk_server_conf_t *conf = ap_get_module_config(main_server->module_config,
+                                                  &writekit_module);
+    apr_finfo_t root;
+    int had_root;
+    char *error = NULL;
+
+    *dir = NULL;
+    if (conf->page_dir == NULL)
+        return OK;
+    had_root = apr_stat(&root, conf->page_dir, APR_FINFO_TYPE, ptemp)
+               == APR_SUCCESS;
+    if (wk_page_dir_prepare(dir, &error, conf->page_dir,
+                            page_generation(main_server, ptemp), pconf)
+        != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, main_server,
+                     "WK00005: WriteKitPageDir: %s", error);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* The parent runs as root and the children as User, who write the
+     * files.  A root the admin made keeps its owner. */
+    if (geteuid() == 0
+        && ((!had_root && chown(conf->page_dir, ap_unixd_config.user_id,
+                                ap_unixd_config.group_id) != 0)
+            || chown(*dir, ap_unixd_config.user_id,
+                     ap_unixd_config.group_id) != 0)) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, errno,
+                     main_server, "WK00005: WriteKitPageDir: cannot give %s "
+                     "to the user the server runs as", *dir);
+        return HTTP_INTERNAL_SERVER_ERROR;
     }
     return OK;
 }

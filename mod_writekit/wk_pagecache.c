@@ -144,6 +144,7 @@ static void entry_copy_out(wk_page_cache_t *cache, entry_t *entry,
     page->etag = apr_pstrdup(pool, entry->page.etag);
     page->content_type = apr_pstrdup(pool, entry->page.content_type);
     page->last_modified = entry->page.last_modified;
+    page->expires = entry->expires;
     APR_RING_REMOVE(entry, link);
     APR_RING_INSERT_HEAD(&cache->lru, entry, entry, link);
 }

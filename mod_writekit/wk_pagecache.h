@@ -34,6 +34,7 @@ typedef struct wk_page {
     const char *etag;
     const char *content_type;
     apr_time_t last_modified;
+    apr_time_t expires;       /* 0: current until a write; set by lookups */
 } wk_page_t;
 
 /*

@@ -191,7 +191,7 @@ static const char *string_take(const char **at, const char *end,
     return start;
 }
 
-int wk_page_file_read(wk_page_t *page, apr_time_t *expires, const char *path,
+int wk_page_file_read(wk_page_t *page, const char *path,
                       const char *key, const wk_page_stamp_t *stamp,
                       apr_time_t now, apr_pool_t *pool)
 {
@@ -221,15 +221,14 @@ int wk_page_file_read(wk_page_t *page, apr_time_t *expires, const char *path,
     page->body = at;
     page->len = (apr_size_t)header.body_len;
     page->last_modified = header.last_modified;
-    *expires = header.expires;
+    page->expires = header.expires;
     return 1;
 }
 
 apr_status_t wk_page_file_write(const char *dir, const char *name,
                                 const char *key,
                                 const wk_page_stamp_t *stamp,
-                                apr_time_t expires, const wk_page_t *page,
-                                apr_pool_t *pool)
+                                const wk_page_t *page, apr_pool_t *pool)
 {
     char *temp = apr_pstrcat(pool, dir, "/" TEMP_PREFIX "XXXXXX", NULL);
     page_header_t header;
@@ -241,7 +240,7 @@ apr_status_t wk_page_file_write(const char *dir, const char *name,
     memset(&header, 0, sizeof(header));
     memcpy(header.magic, PAGE_FILE_MAGIC, sizeof(header.magic));
     header.stamp = *stamp;
-    header.expires = expires;
+    header.expires = page->expires;
     header.last_modified = page->last_modified;
     header.key_len = (apr_uint32_t)strlen(key);
     header.etag_len = (apr_uint32_t)strlen(page->etag);

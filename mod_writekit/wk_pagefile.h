@@ -30,6 +30,9 @@
 #include "wk_core.h"
 #include "wk_pagecache.h"
 
+/* NOTE: nothing bounds the size of a generation's directory.  Files of
+ * deleted posts and tenants stay until the configuration changes. */
+
 /* A page file larger than this is not read; such a page is rendered. */
 #define WK_PAGE_FILE_MAX (64 * 1024 * 1024)
 
@@ -54,25 +57,24 @@ const char *wk_page_file_name(const wk_page_stamp_t *stamp, const char *uri,
 
 /*
  * Reads the page file at path onto pool and returns 1 when it contains
- * the page stored under key, rendered under a stamp equal to stamp, and now
- * is before its expiry, which *expires receives (0 for none).  Returns 0
- * for a missing, unreadable, malformed or other page.  stamp must be one
- * that wk_page_stamp_read() vouched for.
+ * the page stored under key, rendered under a stamp equal to stamp, and
+ * now is before the page's expiry.  Returns 0 for a missing, unreadable,
+ * malformed or other page.  stamp must be one that wk_page_stamp_read()
+ * vouched for.
  */
-int wk_page_file_read(wk_page_t *page, apr_time_t *expires, const char *path,
+int wk_page_file_read(wk_page_t *page, const char *path,
                       const char *key, const wk_page_stamp_t *stamp,
                       apr_time_t now, apr_pool_t *pool);
 
 /*
  * Writes page to name in dir, stored under key with the stamp the page
- * was rendered under and its expiry (0 for none).  The file is written
+ * was rendered under and its expiry (page->expires).  The file is written
  * under a temporary name and renamed, so a reader sees the old page or
  * the new one, never a part.
  */
 apr_status_t wk_page_file_write(const char *dir, const char *name,
                                 const char *key,
                                 const wk_page_stamp_t *stamp,
-                                apr_time_t expires, const wk_page_t *page,
-                                apr_pool_t *pool);
+                                const wk_page_t *page, apr_pool_t *pool);
 
 #endif

@@ -36,6 +36,11 @@ for my $size (0, 2047) {
     is($rc, 0, "page cache of $size MB passes") or diag($out);
 }
 
+# The page directory is made at start-up, which httpd -t does not run.
+($rc, $out) = configtest("WriteKitPageDir pages\n", $dir);
+is($rc, 0, 'page dir not made yet passes') or diag($out);
+ok(!-e "$dir/pages", 'httpd -t makes no page dir');
+
 my @cases = (
     [ 'WriteKitMaxTenants abc', qr/WriteKitMaxTenants: invalid value 'abc'/,
       'non-number' ],
@@ -53,6 +58,9 @@ my @cases = (
     [ "<VirtualHost 127.0.0.1:1>\nServerName a.test\nWriteKitPageCacheSize 8\n</VirtualHost>",
       qr/WriteKitPageCacheSize cannot occur within <VirtualHost> section/,
       'page cache size inside a virtual host' ],
+    [ "<VirtualHost 127.0.0.1:1>\nServerName a.test\nWriteKitPageDir pages\n</VirtualHost>",
+      qr/WriteKitPageDir cannot occur within <VirtualHost> section/,
+      'page dir inside a virtual host' ],
     [ "WriteKitTenantDir $dir/nope", qr/WriteKitTenantDir: '\Q$dir\E\/nope' is not a directory/,
       'missing tenant dir' ],
     [ "WriteKitTheme $dir/nope", qr/WriteKitTheme: '\Q$dir\E\/nope' is not a directory/,

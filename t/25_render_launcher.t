@@ -13,19 +13,6 @@ use WriteKit::Test;
 my $server = server_pid();
 
 # Returns the pids of the processes whose parent is one of @parents.
-sub children_of {
-    my %parents = map { $_ => 1 } @_;
-    my @pids;
-    for my $stat (glob '/proc/[0-9]*/stat') {
-        open my $in, '<', $stat or next;
-        my $line = <$in> // '';
-        close $in;
-        my ($pid, $ppid) = $line =~ /^(\d+) \(.*\) \S+ (\d+)/s or next;
-        push @pids, $pid if $parents{$ppid};
-    }
-    return @pids;
-}
-
 # The children of the httpd children are their launchers: render
 # workers are the launchers' children, and no save runs yet that could
 # fork a render from an httpd child.

@@ -55,7 +55,6 @@ static int truncated_reads(const char *path, const char *key,
 {
     apr_file_t *file;
     apr_finfo_t finfo;
-    apr_time_t expires;
     apr_size_t len, cut;
     wk_page_t got;
     char *bytes;
@@ -72,7 +71,7 @@ static int truncated_reads(const char *path, const char *key,
 
     for (cut = 0; cut < len; cut++) {
         file_put(path, bytes, cut, pool);
-        hits += wk_page_file_read(&got, &expires, path, key, stamp, now,
+        hits += wk_page_file_read(&got, path, key, stamp, now,
                                   pool);
     }
     return hits;
@@ -105,7 +104,7 @@ static void read_write_tests(const char *dir, apr_pool_t *pool)
     const char *key = "/t.db\n42\nhttp://a.test:80\n/posts/a?";
     const char *name = wk_page_file_name(&stamp, "/posts/a", 0, pool);
     const char *path = apr_pstrcat(pool, dir, "/", name, NULL);
-    apr_time_t now = apr_time_from_sec(5000), expires = -1;
+    apr_time_t now = apr_time_from_sec(5000);
     wk_page_t page, got;
     apr_finfo_t finfo;
 
@@ -114,47 +113,48 @@ static void read_write_tests(const char *dir, apr_pool_t *pool)
     page.etag = "\"e1\"";
     page.content_type = "text/html; charset=utf-8";
     page.last_modified = apr_time_from_sec(1234);
+    page.expires = 0;
 
-    ok(!wk_page_file_read(&got, &expires, path, key, &stamp, now, pool),
+    ok(!wk_page_file_read(&got, path, key, &stamp, now, pool),
        "missing file is a miss");
-    ok(wk_page_file_write(dir, name, key, &stamp, 0, &page, pool)
+    ok(wk_page_file_write(dir, name, key, &stamp, &page, pool)
        == APR_SUCCESS, "page file written");
-    ok(wk_page_file_read(&got, &expires, path, key, &stamp, now, pool),
+    ok(wk_page_file_read(&got, path, key, &stamp, now, pool),
        "page file read back");
     ok(got.len == page.len && memcmp(got.body, body, page.len) == 0,
        "body read back byte for byte, NUL included");
     is_str(got.etag, "\"e1\"", "ETag read back");
     is_str(got.content_type, page.content_type, "content type read back");
     ok(got.last_modified == page.last_modified, "Last-Modified read back");
-    ok(expires == 0, "no expiry read back");
+    ok(got.expires == 0, "no expiry read back");
     ok(apr_stat(&finfo, path, APR_FINFO_PROT, pool) == APR_SUCCESS
        && (finfo.protection & (APR_FPROT_GREAD | APR_FPROT_WREAD)) == 0,
        "page file readable by its owner only");
 
-    ok(!wk_page_file_read(&got, &expires, path, key, &later, now, pool),
+    ok(!wk_page_file_read(&got, path, key, &later, now, pool),
        "other stamp is a miss");
-    ok(!wk_page_file_read(&got, &expires, path,
+    ok(!wk_page_file_read(&got, path,
                           "/t.db\n42\nhttp://b.test:80\n/posts/a?", &stamp,
                           now, pool),
        "other key is a miss");
 
-    ok(wk_page_file_write(dir, name, key, &stamp, apr_time_from_sec(6000),
-                          &page, pool) == APR_SUCCESS,
-       "page with expiry written over the first");
-    ok(wk_page_file_read(&got, &expires, path, key, &stamp, now, pool)
-       && expires == apr_time_from_sec(6000), "page read before expiry");
-    ok(!wk_page_file_read(&got, &expires, path, key, &stamp,
+    page.expires = apr_time_from_sec(6000);
+    ok(wk_page_file_write(dir, name, key, &stamp, &page, pool)
+       == APR_SUCCESS, "page with expiry written over the first");
+    ok(wk_page_file_read(&got, path, key, &stamp, now, pool)
+       && got.expires == apr_time_from_sec(6000), "page read before expiry");
+    ok(!wk_page_file_read(&got, path, key, &stamp,
                           apr_time_from_sec(6000), pool),
        "page at its expiry is a miss");
 
     ok(truncated_reads(path, key, &stamp, now, pool) == 0,
        "no truncated page file is read");
     file_put(path, "not a page file at all, just some text", 38, pool);
-    ok(!wk_page_file_read(&got, &expires, path, key, &stamp, now, pool),
+    ok(!wk_page_file_read(&got, path, key, &stamp, now, pool),
        "file of other bytes is a miss");
 
     ok(wk_page_file_write(apr_pstrcat(pool, dir, "/missing", NULL), name,
-                          key, &stamp, 0, &page, pool) != APR_SUCCESS,
+                          key, &stamp, &page, pool) != APR_SUCCESS,
        "write into a missing directory fails");
 }
 

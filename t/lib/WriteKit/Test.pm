@@ -22,7 +22,7 @@ use Apache::TestConfig ();
 
 our @EXPORT = qw(writekit make_blog write_posts blog_get raw_request
                  log_mark log_errors_since no_unexpected_errors
-                 tenant_dir server_port server_pid
+                 tenant_dir server_port server_pid children_of
                  add_author api_client api_call api_sign_in configtest);
 
 my $top = "$FindBin::Bin/..";
@@ -49,6 +49,20 @@ sub server_pid {
     close $fh;
     chomp $pid;
     return $pid;
+}
+
+# The pids of the processes whose parent is one of the given pids.
+sub children_of {
+    my %parents = map { $_ => 1 } @_;
+    my @pids;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $in, '<', $stat or next;
+        my $line = <$in> // '';
+        close $in;
+        my ($pid, $ppid) = $line =~ /^(\d+) \(.*\) \S+ (\d+)/s or next;
+        push @pids, $pid if $parents{$ppid};
+    }
+    return @pids;
 }
 
 # Runs the CLI; returns (exit status, stdout, stderr).
