@@ -169,21 +169,27 @@ apr_status_t wk_user_find(wk_user_t **user, wk_db_t *db, const char *email,
 }
 
 /*
- * Finds when the failures that a prepared query counts stop locking
+ * Finds when the attempts that a prepared query counts stop locking
  * sign-in out.  Sets *until to 0 when fewer than max lie in the window,
- * else to the second the max-th newest one leaves it.
+ * else to the second the max-th newest one leaves it.  With
+ * failures_only, an attempt still being checked counts only once it is
+ * older than WK_LOGIN_PENDING_MAX.
  */
 static apr_status_t locked_until(apr_int64_t *until, sqlite3_stmt *stmt,
-                                 int max, const wk_login_limits_t *limits,
+                                 int max, int failures_only,
+                                 const wk_login_limits_t *limits,
                                  apr_time_t now)
 {
     apr_int64_t window = seconds(limits->window);
+    apr_int64_t pending_since = failures_only
+        ? seconds(now) - seconds(WK_LOGIN_PENDING_MAX) : APR_INT64_MAX;
     int rc;
 
     if (stmt == NULL)
         return WK_EDB;
     sqlite3_bind_int64(stmt, 2, seconds(now) - window);
     sqlite3_bind_int(stmt, 3, max - 1);
+    sqlite3_bind_int64(stmt, 5, pending_since);
     rc = sqlite3_step(stmt);
     *until = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) + window : 0;
     sqlite3_reset(stmt);
@@ -194,36 +200,62 @@ static apr_status_t locked_until(apr_int64_t *until, sqlite3_stmt *stmt,
 static apr_status_t pair_locked_until(apr_int64_t *until, wk_db_t *db,
                                       const char *account,
                                       const char *client_addr,
+                                      int failures_only,
                                       const wk_login_limits_t *limits,
                                       apr_time_t now)
 {
     sqlite3_stmt *stmt = wk_db_prepare(db,
         "SELECT failed_at FROM login_failures"
         " WHERE account = ?1 AND client_addr = ?4 AND failed_at > ?2"
+        " AND (pending = 0 OR failed_at <= ?5)"
         " ORDER BY failed_at DESC LIMIT 1 OFFSET ?3");
 
     if (stmt != NULL) {
         sqlite3_bind_text(stmt, 1, account, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 4, client_addr, -1, SQLITE_STATIC);
     }
-    return locked_until(until, stmt, limits->max_failures, limits, now);
+    return locked_until(until, stmt, limits->max_failures, failures_only,
+                        limits, now);
 }
 
 /* The lock of one client address, whatever the accounts. */
 static apr_status_t address_locked_until(apr_int64_t *until, wk_db_t *db,
                                          const char *client_addr,
+                                         int failures_only,
                                          const wk_login_limits_t *limits,
                                          apr_time_t now)
 {
     sqlite3_stmt *stmt = wk_db_prepare(db,
         "SELECT failed_at FROM login_failures"
         " WHERE client_addr = ?1 AND failed_at > ?2"
+        " AND (pending = 0 OR failed_at <= ?5)"
         " ORDER BY failed_at DESC LIMIT 1 OFFSET ?3");
 
     if (stmt != NULL)
         sqlite3_bind_text(stmt, 1, client_addr, -1, SQLITE_STATIC);
-    return locked_until(until, stmt, limits->max_address_failures, limits,
-                        now);
+    return locked_until(until, stmt, limits->max_address_failures,
+                        failures_only, limits, now);
+}
+
+/* The later of the account's and the address's locks, counting either
+ * failures only or every attempt. */
+static apr_status_t login_locked_until(apr_int64_t *until, wk_db_t *db,
+                                       const char *account,
+                                       const char *client_addr,
+                                       int failures_only,
+                                       const wk_login_limits_t *limits,
+                                       apr_time_t now)
+{
+    apr_int64_t account_until, address_until;
+    apr_status_t rv;
+
+    rv = pair_locked_until(&account_until, db, account, client_addr,
+                           failures_only, limits, now);
+    if (rv == APR_SUCCESS)
+        rv = address_locked_until(&address_until, db, client_addr,
+                                  failures_only, limits, now);
+    *until = account_until > address_until ? account_until : address_until;
+    return rv;
 }
 
 /* Deletes failures that have left the window. */
@@ -241,14 +273,15 @@ static apr_status_t failures_prune(wk_db_t *db,
     return wk_db_step_done(db, stmt, &error, pool);
 }
 
+/* Records an attempt whose password check has not ended yet. */
 static apr_status_t failure_insert(apr_int64_t *id, wk_db_t *db,
                                    const char *account,
                                    const char *client_addr, apr_time_t now,
                                    apr_pool_t *pool)
 {
     sqlite3_stmt *stmt = wk_db_prepare(db,
-        "INSERT INTO login_failures (account, client_addr, failed_at)"
-        " VALUES (?1, ?2, ?3)");
+        "INSERT INTO login_failures (account, client_addr, failed_at,"
+        " pending) VALUES (?1, ?2, ?3, 1)");
     char *error;
     apr_status_t rv;
 
@@ -260,6 +293,20 @@ static apr_status_t failure_insert(apr_int64_t *id, wk_db_t *db,
     rv = wk_db_step_done(db, stmt, &error, pool);
     *id = sqlite3_last_insert_rowid(wk_db_handle(db));
     return rv;
+}
+
+/* Keeps an attempt whose password was wrong as a failure. */
+static apr_status_t failure_confirm(wk_db_t *db, apr_int64_t id,
+                                    apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt = wk_db_prepare(db,
+        "UPDATE login_failures SET pending = 0 WHERE id = ?1");
+    char *error;
+
+    if (stmt == NULL)
+        return WK_EDB;
+    sqlite3_bind_int64(stmt, 1, id);
+    return wk_db_step_done(db, stmt, &error, pool);
 }
 
 static apr_status_t failure_delete(wk_db_t *db, apr_int64_t id,
@@ -287,7 +334,7 @@ static apr_status_t attempt_begin(apr_int64_t *failure_id,
                                   const wk_login_limits_t *limits,
                                   apr_time_t now, apr_pool_t *pool)
 {
-    apr_int64_t account_until, address_until, until;
+    apr_int64_t until = 0;
     char *error;
     apr_status_t rv;
 
@@ -297,20 +344,23 @@ static apr_status_t attempt_begin(apr_int64_t *failure_id,
 
     rv = failures_prune(db, limits, now, pool);
     if (rv == APR_SUCCESS)
-        rv = pair_locked_until(&account_until, db, account, client_addr,
-                               limits, now);
+        rv = login_locked_until(&until, db, account, client_addr, 1, limits,
+                                now);
+    if (rv == APR_SUCCESS && until > 0) {
+        /* At least one second, so a client never retries at once. */
+        until -= seconds(now);
+        *retry_after = apr_time_from_sec(until > 0 ? until : 1);
+        rv = WK_ELIMITED;
+    }
+
+    /* Attempts still being checked end within about a bcrypt, and one
+     * of them may be a right password that frees its place. */
     if (rv == APR_SUCCESS)
-        rv = address_locked_until(&address_until, db, client_addr, limits,
-                                  now);
-    if (rv == APR_SUCCESS) {
-        until = account_until > address_until ? account_until
-                                              : address_until;
-        if (until > 0) {
-            /* At least one second, so a client never retries at once. */
-            until -= seconds(now);
-            *retry_after = apr_time_from_sec(until > 0 ? until : 1);
-            rv = WK_ELIMITED;
-        }
+        rv = login_locked_until(&until, db, account, client_addr, 0, limits,
+                                now);
+    if (rv == APR_SUCCESS && until > 0) {
+        *retry_after = WK_LOGIN_PENDING_RETRY;
+        rv = WK_ELIMITED;
     }
     if (rv == APR_SUCCESS)
         rv = failure_insert(failure_id, db, account, client_addr, now, pool);
@@ -379,6 +429,9 @@ apr_status_t wk_auth_login(wk_user_t **user, apr_interval_time_t *retry_after,
         return rv;
 
     rv = password_check(&row, db, email, password, pool);
+    if (rv == WK_EAUTH && failure_confirm(db, failure_id, pool)
+                          != APR_SUCCESS)
+        return WK_EDB;
     if (rv != APR_SUCCESS)
         return rv;
 

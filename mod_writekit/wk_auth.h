@@ -40,6 +40,17 @@ typedef struct wk_login_limits {
 #define WK_LOGIN_DEFAULT_MAX_FAILURES 5
 #define WK_LOGIN_DEFAULT_MAX_ADDRESS_FAILURES 20
 #define WK_LOGIN_DEFAULT_WINDOW       apr_time_from_sec(900)
+
+/*
+ * An attempt whose password check has not ended within this time counts
+ * as a failure, because its process may have died during the check.  A
+ * check costs one bcrypt, which takes far less.
+ */
+#define WK_LOGIN_PENDING_MAX          apr_time_from_sec(10)
+
+/* The Retry-After of a lock that only attempts still being checked
+ * make, which end within about a bcrypt. */
+#define WK_LOGIN_PENDING_RETRY        apr_time_from_sec(1)
 #define WK_SESSION_DEFAULT_LIFETIME   apr_time_from_sec(14 * 86400)
 
 /*
@@ -47,11 +58,16 @@ typedef struct wk_login_limits {
  * from client_addr at now.  Returns APR_SUCCESS with *user, WK_EAUTH for a
  * wrong email or password (the same status for both), or WK_ELIMITED with
  * *retry_after when the account (the email lowercased) has max_failures
- * failures from client_addr, or client_addr has max_address_failures,
- * within the window.  A limited attempt does not
- * check the password at all and is not counted.  A failure is recorded
- * before returning; a success removes only its own attempt from the
- * count.  limits NULL means the defaults.  WK_EDB when SQLite fails.
+ * attempts from client_addr, or client_addr has max_address_failures,
+ * within the window.  Attempts still being checked count too, so that
+ * attempts at once cannot pass the limit together.  When failures alone
+ * reach the limit, *retry_after runs until the oldest of them that keeps
+ * the lock leaves the window.  When attempts still being checked are
+ * needed to reach it, *retry_after is WK_LOGIN_PENDING_RETRY.  A limited
+ * attempt does not check the password at all and is not counted.  A
+ * failure is recorded before returning; a success removes only its own
+ * attempt from the count.  limits NULL means the defaults.  WK_EDB when
+ * SQLite fails.
  */
 apr_status_t wk_auth_login(wk_user_t **user, apr_interval_time_t *retry_after,
                            wk_db_t *db, const char *email,

@@ -347,6 +347,119 @@ static void test_login_concurrent(apr_pool_t *pool)
     ok(rows == 80, "each wrong password is counted once (%d rows)", rows);
 }
 
+/* The longest Retry-After a client of these tests waits out: a lock
+ * that only attempts in progress make must be shorter. */
+#define SHORT_RETRY apr_time_from_sec(2)
+
+/*
+ * Signs in once from 192.0.2.50 at start with password, as a client that
+ * waits out a short Retry-After, up to 10 times.  Exits 0 on success, 1
+ * on a wrong password, 2 on a Retry-After longer than SHORT_RETRY, 3
+ * when the short ones never end, 4 on any other error.
+ */
+static int child_sign_in(const char *path, const char *password,
+                         apr_time_t start)
+{
+    wk_login_limits_t limits = { 3, 10, apr_time_from_sec(60) };
+    apr_interval_time_t retry = 0;
+    apr_pool_t *pool;
+    wk_user_t *user;
+    wk_db_t *db;
+    char *error = NULL;
+    apr_status_t rv;
+    int tries;
+
+    apr_pool_create(&pool, NULL);
+    if (wk_db_open(&db, path, 0, &error, pool) != APR_SUCCESS)
+        return 4;
+    if (start > apr_time_now())
+        apr_sleep(start - apr_time_now());
+    for (tries = 0; tries < 10; tries++) {
+        rv = wk_auth_login(&user, &retry, db, "ada@example.org", password,
+                           "192.0.2.50", &limits, apr_time_now(), pool);
+        if (rv == APR_SUCCESS)
+            return 0;
+        if (rv == WK_EAUTH)
+            return 1;
+        if (rv != WK_ELIMITED)
+            return 4;
+        if (retry > SHORT_RETRY)
+            return 2;
+        apr_sleep(retry);
+    }
+    return 3;
+}
+
+/* Runs count sign-ins with password at once, in as many processes, and
+ * counts their exit codes in outcomes[0..4]. */
+static void sign_ins_at_once(const char *path, const char *password,
+                             int count, int outcomes[5])
+{
+    apr_time_t start = apr_time_now() + apr_time_from_msec(300);
+    pid_t pids[16];
+    int i;
+
+    memset(outcomes, 0, 5 * sizeof(int));
+    for (i = 0; i < count; i++) {
+        pids[i] = fork();
+        if (pids[i] == 0)
+            _exit(child_sign_in(path, password, start));
+    }
+    for (i = 0; i < count; i++) {
+        int status = 0;
+
+        waitpid(pids[i], &status, 0);
+        if (WIFEXITED(status) && WEXITSTATUS(status) <= 4)
+            outcomes[WEXITSTATUS(status)]++;
+        else
+            outcomes[4]++;
+    }
+}
+
+/*
+ * Each attempt counts against the limit until its password is checked,
+ * so that attempts at once count each other.  Right passwords at once,
+ * more of them than the limit of 3, must get only short retries that
+ * end in a sign-in, after earlier typos too.  The bcrypt cost of 10
+ * makes each check long enough for the attempts to overlap.
+ */
+static void test_login_right_at_once(apr_pool_t *pool)
+{
+    wk_db_t *db = open_db("right-at-once.db", pool);
+    const char *path = wk_db_path(db);
+    int outcomes[5];
+
+    user_add(db, "ada@example.org", 10, pool);
+    sign_ins_at_once(path, PASSWORD, 8, outcomes);
+    ok(outcomes[0] == 8, "8 right sign-ins at once all succeed (%d did, "
+       "%d got a long retry)", outcomes[0], outcomes[2]);
+    ok(failure_rows(db) == 0, "right sign-ins leave no failure behind");
+
+    sign_ins_at_once(path, "typo", 2, outcomes);
+    ok(outcomes[1] == 2, "2 typos are wrong passwords");
+    sign_ins_at_once(path, PASSWORD, 8, outcomes);
+    ok(outcomes[0] == 8, "8 right sign-ins after 2 typos all succeed "
+       "(%d did, %d got a long retry)", outcomes[0], outcomes[2]);
+    ok(failure_rows(db) == 2, "only the typos stay failures");
+}
+
+/* Wrong passwords at once: no more of them are checked than the limit
+ * allows, and then the lock is the long one. */
+static void test_login_wrong_at_once(apr_pool_t *pool)
+{
+    wk_db_t *db = open_db("wrong-at-once.db", pool);
+    int outcomes[5];
+
+    user_add(db, "ada@example.org", 10, pool);
+    sign_ins_at_once(wk_db_path(db), "guess", 8, outcomes);
+    ok(outcomes[1] == 3, "3 of 8 wrong passwords at once are checked "
+       "(%d)", outcomes[1]);
+    ok(outcomes[2] == 5, "the other 5 end on the long lock (%d)",
+       outcomes[2]);
+    ok(outcomes[3] == 0 && outcomes[4] == 0, "no attempt fails otherwise");
+    ok(failure_rows(db) == 3, "3 failures recorded (%d)", failure_rows(db));
+}
+
 int main(int argc, const char *const *argv)
 {
     apr_pool_t *pool;
@@ -364,6 +477,8 @@ int main(int argc, const char *const *argv)
     test_login_timing(pool);
     test_sessions(pool);
     test_login_concurrent(pool);
+    test_login_right_at_once(pool);
+    test_login_wrong_at_once(pool);
 
     if (system(apr_psprintf(pool, "rm -rf '%s'", tmpdir)) != 0)
         diag("could not remove %s", tmpdir);
