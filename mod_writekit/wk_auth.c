@@ -295,12 +295,11 @@ static apr_status_t failure_insert(apr_int64_t *id, wk_db_t *db,
     return rv;
 }
 
-/* Keeps an attempt whose password was wrong as a failure. */
-static apr_status_t failure_confirm(wk_db_t *db, apr_int64_t id,
-                                    apr_pool_t *pool)
+/* Runs sql, a statement on one attempt's row, with id as ?1. */
+static apr_status_t failure_row_run(wk_db_t *db, const char *sql,
+                                    apr_int64_t id, apr_pool_t *pool)
 {
-    sqlite3_stmt *stmt = wk_db_prepare(db,
-        "UPDATE login_failures SET pending = 0 WHERE id = ?1");
+    sqlite3_stmt *stmt = wk_db_prepare(db, sql);
     char *error;
 
     if (stmt == NULL)
@@ -309,17 +308,19 @@ static apr_status_t failure_confirm(wk_db_t *db, apr_int64_t id,
     return wk_db_step_done(db, stmt, &error, pool);
 }
 
+/* Keeps an attempt whose password was wrong as a failure. */
+static apr_status_t failure_confirm(wk_db_t *db, apr_int64_t id,
+                                    apr_pool_t *pool)
+{
+    return failure_row_run(db,
+        "UPDATE login_failures SET pending = 0 WHERE id = ?1", id, pool);
+}
+
 static apr_status_t failure_delete(wk_db_t *db, apr_int64_t id,
                                    apr_pool_t *pool)
 {
-    sqlite3_stmt *stmt = wk_db_prepare(db,
-        "DELETE FROM login_failures WHERE id = ?1");
-    char *error;
-
-    if (stmt == NULL)
-        return WK_EDB;
-    sqlite3_bind_int64(stmt, 1, id);
-    return wk_db_step_done(db, stmt, &error, pool);
+    return failure_row_run(db, "DELETE FROM login_failures WHERE id = ?1",
+                           id, pool);
 }
 
 /*
