@@ -816,18 +816,20 @@ static int route_cacheable(const route_t *route)
 /*
  * Returns the key of the request's page in the page cache.  The key
  * includes the host and port, because with an empty base URL the page's
- * absolute links depend on them.  A file moved into place may be at the
- * version of the file it replaced, so the inode of the tenant file keeps
- * their pages apart.
+ * absolute links depend on them, and the virtual host's scope, because
+ * the host and port come from the client.  A file moved into place may
+ * be at the version of the file it replaced, so the inode of the tenant
+ * file keeps their pages apart.
  */
-static const char *page_key(request_rec *r, const char *path,
-                            apr_ino_t inode)
+static const char *page_key(request_rec *r, const wk_server_conf_t *conf,
+                            const char *path, apr_ino_t inode)
 {
     /* apr_pstrcat() rather than apr_psprintf(), whose format parser took
      * 2,200 of the 20,000 instructions of a request for a kept page
      * (callgrind). */
     return apr_pstrcat(r->pool, path, "\n",
                        apr_off_t_toa(r->pool, (apr_off_t)inode), "\n",
+                       conf->page_scope ? conf->page_scope : "", "\n",
                        ap_http_scheme(r), "://",
                        r->hostname ? r->hostname : "", ":",
                        apr_itoa(r->pool, ap_get_server_port(r)), "\n",
@@ -878,7 +880,7 @@ static int page_from_stamp(request_rec *r, const wk_server_conf_t *conf,
     if (!route->stamped)
         return DECLINED;
 
-    key = page_key(r, path, route->stamp.inode);
+    key = page_key(r, conf, path, route->stamp.inode);
     if ((page_cache != NULL
          && wk_page_cache_get_stamped(page_cache, key, &route->stamp,
                                       r->request_time, &page, r->pool))
@@ -925,7 +927,8 @@ static int page_from_cache(request_rec *r, wk_db_t *db, route_t *route)
      * shared memory costs no system call. */
     route->cache_mark = wk_db_wal_mark(db, &route->mark) ? &route->mark
                                                           : NULL;
-    route->cache_key = page_key(r, wk_db_path(db), wk_db_inode(db));
+    route->cache_key = page_key(r, server_conf(r->server), wk_db_path(db),
+                                wk_db_inode(db));
     route->cache_stamp = route->stamped
                          && route->stamp.inode == wk_db_inode(db)
                          ? &route->stamp : NULL;

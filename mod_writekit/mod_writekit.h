@@ -59,8 +59,11 @@ typedef struct wk_server_conf {
     /* File and line of WriteKit on, for messages at start-up. */
     const char *defined_in;
 
-    /* Filled at start-up: the compiled theme. */
+    /* Filled at start-up: the compiled theme, and a digest of what this
+     * host's pages depend on besides the tenant, for the keys of kept
+     * pages. */
     const wk_template_set_t *theme;
+    const char *page_scope;
 } wk_server_conf_t;
 
 extern module AP_MODULE_DECLARE_DATA writekit_module;
@@ -93,8 +96,8 @@ int wk_conf_check(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *main_server)
 /*
  * Prepares the page files' directory below WriteKitPageDir for this
  * configuration (wk_pagefile.h), owned by the user the children run as.
- * Sets *dir to it, or to NULL when WriteKitPageDir is not set.  Returns
- * OK, or logs the error and returns HTTP_INTERNAL_SERVER_ERROR.
+ * Sets *dir to it, or to NULL when WriteKitPageDir is not set or the
+ * directory cannot be prepared, which it logs.  Returns OK.
  */
 int wk_conf_page_dir_prepare(const char **dir, apr_pool_t *pconf,
                              apr_pool_t *ptemp, server_rec *main_server);

@@ -396,6 +396,49 @@ const command_rec wk_directives[] = {
     { NULL }
 };
 
+/* Adds text and its NUL, so that "ab" "c" and "a" "bc" differ. */
+static void digest_add(apr_md5_ctx_t *md5, const char *text)
+{
+    if (text == NULL)
+        text = "";
+    apr_md5_update(md5, text, strlen(text) + 1);
+}
+
+/*
+ * Returns a digest of what a blog's pages depend on besides the tenant
+ * and the request: the host's name and addresses, the mount point, the
+ * studio's path and the theme.  Kept pages are keyed by it, so that two
+ * hosts sharing a tenant file never serve each other's pages, even when
+ * a client sends one host's name and port to the other's address.
+ */
+static const char *page_scope(const wk_server_conf_t *conf, server_rec *s,
+                              apr_pool_t *pconf)
+{
+    unsigned char digest[APR_MD5_DIGESTSIZE];
+    char *hex = apr_palloc(pconf, 2 * APR_MD5_DIGESTSIZE + 1);
+    char ip[64];
+    apr_md5_ctx_t md5;
+    server_addr_rec *addr;
+
+    apr_md5_init(&md5);
+    digest_add(&md5, s->server_hostname);
+    for (addr = s->addrs; addr != NULL; addr = addr->next) {
+        if (apr_sockaddr_ip_getbuf(ip, sizeof(ip), addr->host_addr)
+            != APR_SUCCESS)
+            ip[0] = '\0';
+        digest_add(&md5, apr_psprintf(pconf, "%s %s:%u", addr->virthost,
+                                      ip, (unsigned)addr->host_port));
+    }
+    digest_add(&md5, wk_conf_mount(conf));
+    digest_add(&md5, wk_conf_studio(conf));
+    digest_add(&md5, wk_conf_theme_dir(conf));
+    digest_add(&md5, apr_psprintf(pconf, "%" APR_UINT64_T_HEX_FMT,
+                                  wk_template_set_digest(conf->theme)));
+    apr_md5_final(digest, &md5);
+    ap_bin2hex(digest, sizeof(digest), hex);
+    return hex;
+}
+
 /* Compiles each theme directory once, however many hosts share it. */
 static const char *theme_compile(const wk_template_set_t **theme,
                                  apr_hash_t *themes, const char *dir,
@@ -427,6 +470,7 @@ static const char *conf_check_server(wk_server_conf_t *conf, server_rec *s,
                                      apr_hash_t *themes, apr_pool_t *pconf)
 {
     const char *where = conf->defined_in ? conf->defined_in : "";
+    const char *error;
 
     if (!wk_conf_enabled(conf))
         return NULL;
@@ -447,8 +491,11 @@ static const char *conf_check_server(wk_server_conf_t *conf, server_rec *s,
                           NULL)
             : ap_server_root_relative(pconf, conf->tenant_file);
     }
-    return theme_compile(&conf->theme, themes, wk_conf_theme_dir(conf),
-                         pconf);
+    error = theme_compile(&conf->theme, themes, wk_conf_theme_dir(conf),
+                          pconf);
+    if (error == NULL)
+        conf->page_scope = page_scope(conf, s, pconf);
+    return error;
 }
 
 int wk_conf_check(apr_pool_t *pconf, apr_pool_t *ptemp,
@@ -469,14 +516,6 @@ int wk_conf_check(apr_pool_t *pconf, apr_pool_t *ptemp,
         }
     }
     return OK;
-}
-
-/* Adds text and its NUL, so that "ab" "c" and "a" "bc" differ. */
-static void digest_add(apr_md5_ctx_t *md5, const char *text)
-{
-    if (text == NULL)
-        text = "";
-    apr_md5_update(md5, text, strlen(text) + 1);
 }
 
 /*
@@ -507,7 +546,7 @@ static void digest_add_module(apr_md5_ctx_t *md5, apr_pool_t *ptemp)
 /*
  * Returns the hex digest of everything other than the tenant and the
  * request that a reader's page depends on: the module, and each blog's
- * host, mount point and theme.
+ * scope (page_scope()).
  */
 static const char *page_generation(server_rec *main_server,
                                    apr_pool_t *ptemp)
@@ -523,14 +562,8 @@ static const char *page_generation(server_rec *main_server,
         wk_server_conf_t *conf = ap_get_module_config(s->module_config,
                                                       &writekit_module);
 
-        if (!wk_conf_enabled(conf))
-            continue;
-        digest_add(&md5, s->server_hostname);
-        digest_add(&md5, wk_conf_mount(conf));
-        digest_add(&md5, wk_conf_studio(conf));
-        digest_add(&md5, wk_conf_theme_dir(conf));
-        digest_add(&md5, apr_psprintf(ptemp, "%" APR_UINT64_T_HEX_FMT,
-                                      wk_template_set_digest(conf->theme)));
+        if (wk_conf_enabled(conf))
+            digest_add(&md5, conf->page_scope);
     }
     apr_md5_final(digest, &md5);
     ap_bin2hex(digest, sizeof(digest), hex);
@@ -542,34 +575,38 @@ int wk_conf_page_dir_prepare(const char **dir, apr_pool_t *pconf,
 {
     wk_server_conf_t *conf = ap_get_module_config(main_server->module_config,
                                                   &writekit_module);
-    apr_finfo_t root;
-    int had_root;
     char *error = NULL;
 
     *dir = NULL;
     if (conf->page_dir == NULL)
         return OK;
-    had_root = apr_stat(&root, conf->page_dir, APR_FINFO_TYPE, ptemp)
-               == APR_SUCCESS;
+
+    /* A cache is no reason to stop serving, and a graceful restart that
+     * returned an error here would end the whole server, after httpd -t
+     * had passed the same configuration. */
     if (wk_page_dir_prepare(dir, &error, conf->page_dir,
                             page_generation(main_server, ptemp), pconf)
         != APR_SUCCESS) {
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, main_server,
-                     "WK00005: WriteKitPageDir: %s", error);
-        return HTTP_INTERNAL_SERVER_ERROR;
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, 0, main_server,
+                     "WK00005: WriteKitPageDir: %s; until this is fixed and "
+                     "the server restarted, each process keeps only the "
+                     "pages it rendered itself", error);
+        *dir = NULL;
+        return OK;
     }
 
     /* The parent runs as root and the children as User, who write the
-     * files.  A root the admin made keeps its owner. */
+     * files.  The root stays the parent's, so that no other user can
+     * put a link where the generation was just made, and lchown() would
+     * not follow one anyway. */
     if (geteuid() == 0
-        && ((!had_root && chown(conf->page_dir, ap_unixd_config.user_id,
-                                ap_unixd_config.group_id) != 0)
-            || chown(*dir, ap_unixd_config.user_id,
-                     ap_unixd_config.group_id) != 0)) {
-        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, errno,
+        && lchown(*dir, ap_unixd_config.user_id, ap_unixd_config.group_id)
+           != 0) {
+        ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_ERR, errno,
                      main_server, "WK00005: WriteKitPageDir: cannot give %s "
-                     "to the user the server runs as", *dir);
-        return HTTP_INTERNAL_SERVER_ERROR;
+                     "to the user the server runs as; each process keeps "
+                     "only the pages it rendered itself", *dir);
+        *dir = NULL;
     }
     return OK;
 }

@@ -6,6 +6,7 @@
  * only ever read by the build that wrote it.
  */
 #include <string.h>
+#include <unistd.h>
 
 #include <apr_file_info.h>
 #include <apr_file_io.h>
@@ -31,7 +32,10 @@ typedef struct page_header {
     apr_uint64_t body_len;
 } page_header_t;
 
+/* A generation's directory is its owner's alone.  The root may be
+ * crossed by the children's user, but only its owner writes to it. */
 #define DIR_PERMS (APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_UEXECUTE)
+#define ROOT_PERMS (DIR_PERMS | APR_FPROT_GEXECUTE | APR_FPROT_WEXECUTE)
 
 static int is_hex(const char *s, apr_size_t len)
 {
@@ -77,27 +81,90 @@ static void dir_clear(const char *dir, int temps_only, apr_pool_t *pool)
         apr_dir_remove(dir, pool);
 }
 
-/* Removes every gen-* directory of root but the one named keep, and the
- * files left half-written in that one. */
+/* A generation's name: gen- and an MD5 digest in hex. */
+static int is_generation_name(const char *name)
+{
+    apr_size_t prefix = strlen(GEN_PREFIX);
+
+    return strncmp(name, GEN_PREFIX, prefix) == 0
+           && strlen(name + prefix) == 2 * APR_MD5_DIGESTSIZE
+           && is_hex(name + prefix, 2 * APR_MD5_DIGESTSIZE);
+}
+
+/* Removes every generation directory of root but the one named keep,
+ * and the files left half-written in that one.  Symbolic links are
+ * skipped: apr_dir_read() reports their own type. */
 static void generations_clear(const char *root, const char *keep,
                               apr_pool_t *pool)
 {
     apr_dir_t *handle;
     apr_finfo_t entry;
-    apr_size_t prefix = strlen(GEN_PREFIX);
 
     if (apr_dir_open(&handle, root, pool) != APR_SUCCESS)
         return;
     while (apr_dir_read(&entry, APR_FINFO_NAME | APR_FINFO_TYPE, handle)
            == APR_SUCCESS) {
-        if (entry.filetype != APR_DIR
-            || strncmp(entry.name, GEN_PREFIX, prefix) != 0
-            || !is_hex(entry.name + prefix, strlen(entry.name + prefix)))
+        if (entry.filetype != APR_DIR || !is_generation_name(entry.name))
             continue;
         dir_clear(apr_pstrcat(pool, root, "/", entry.name, NULL),
                   strcmp(entry.name, keep) == 0, pool);
     }
     apr_dir_close(handle);
+}
+
+/*
+ * Checks that only the user the server starts as can write to root.  The
+ * parent, often root, removes and creates directories in it at every
+ * start, and another user who could rename entries there could turn
+ * those steps against other files.
+ */
+static apr_status_t root_check(char **error, const char *root,
+                               apr_pool_t *pool)
+{
+    apr_finfo_t finfo;
+    apr_status_t rv;
+
+    rv = apr_stat(&finfo, root, APR_FINFO_TYPE | APR_FINFO_USER
+                                | APR_FINFO_PROT, pool);
+    if (rv != APR_SUCCESS || finfo.filetype != APR_DIR) {
+        *error = apr_psprintf(pool, "%s is not a directory", root);
+        return rv != APR_SUCCESS ? rv : APR_ENOTDIR;
+    }
+    if ((uid_t)finfo.user != geteuid()) {
+        *error = apr_psprintf(pool, "%s belongs to uid %lu, not to the "
+                              "user the server starts as (uid %lu)", root,
+                              (unsigned long)finfo.user,
+                              (unsigned long)geteuid());
+        return APR_EACCES;
+    }
+    if (finfo.protection & (APR_FPROT_GWRITE | APR_FPROT_WWRITE)) {
+        *error = apr_psprintf(pool, "%s is writable by other users; make "
+                              "it writable by its owner only (chmod "
+                              "go-w)", root);
+        return APR_EACCES;
+    }
+    return APR_SUCCESS;
+}
+
+/* Makes path a directory of its own: anything else under that name,
+ * such as a symbolic link, is removed first. */
+static apr_status_t generation_make(char **error, const char *path,
+                                    apr_pool_t *pool)
+{
+    apr_finfo_t finfo;
+    char message[120];
+    apr_status_t rv;
+
+    if (apr_stat(&finfo, path, APR_FINFO_TYPE | APR_FINFO_LINK, pool)
+        == APR_SUCCESS && finfo.filetype != APR_DIR)
+        apr_file_remove(path, pool);
+    rv = apr_dir_make(path, DIR_PERMS, pool);
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_EEXIST(rv)) {
+        *error = apr_psprintf(pool, "cannot create %s: %s", path,
+                              apr_strerror(rv, message, sizeof(message)));
+        return rv;
+    }
+    return APR_SUCCESS;
 }
 
 apr_status_t wk_page_dir_prepare(const char **dir, char **error,
@@ -109,20 +176,21 @@ apr_status_t wk_page_dir_prepare(const char **dir, char **error,
     char message[120];
     apr_status_t rv;
 
-    rv = apr_dir_make(root, DIR_PERMS, pool);
+    rv = apr_dir_make(root, ROOT_PERMS, pool);
     if (rv != APR_SUCCESS && !APR_STATUS_IS_EEXIST(rv)) {
         *error = apr_psprintf(pool, "cannot create %s: %s", root,
                               apr_strerror(rv, message, sizeof(message)));
         return rv;
     }
-    rv = apr_dir_make(path, DIR_PERMS, pool);
-    if (rv != APR_SUCCESS && !APR_STATUS_IS_EEXIST(rv)) {
-        *error = apr_psprintf(pool, "cannot create %s: %s", path,
-                              apr_strerror(rv, message, sizeof(message)));
+    rv = root_check(error, root, pool);
+    if (rv != APR_SUCCESS)
         return rv;
-    }
 
+    /* Old pages go first, so that they leave room for the new ones. */
     generations_clear(root, name, pool);
+    rv = generation_make(error, path, pool);
+    if (rv != APR_SUCCESS)
+        return rv;
     *dir = path;
     return APR_SUCCESS;
 }

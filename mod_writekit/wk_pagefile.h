@@ -38,10 +38,11 @@
 
 /*
  * Creates root when it is missing, and below it gen-GENERATION, and
- * removes the other gen-* directories of root with the page files in
- * them.  Other names in root are left alone, in case root is shared.
+ * removes the other generations' directories of root with the page files
+ * in them.  Other names in root are left alone, in case root is shared.
+ * root must belong to the calling user and be writable by no other.
  * Sets *dir to the directory of this generation.  On failure sets *error
- * to a message naming the path.  generation must be a hex digest.
+ * to a message naming the path.  generation must be an MD5 digest in hex.
  */
 apr_status_t wk_page_dir_prepare(const char **dir, char **error,
                                  const char *root, const char *generation,

@@ -4,6 +4,7 @@
  * at start-up.
  */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <apr_file_info.h>
@@ -158,6 +159,11 @@ static void read_write_tests(const char *dir, apr_pool_t *pool)
        "write into a missing directory fails");
 }
 
+/* Generations as wk_page_dir_prepare() expects them: MD5 digests. */
+#define GEN_A "0a1b0a1b0a1b0a1b0a1b0a1b0a1b0a1b"
+#define GEN_B "2c3d2c3d2c3d2c3d2c3d2c3d2c3d2c3d"
+#define GEN_C "4e5f4e5f4e5f4e5f4e5f4e5f4e5f4e5f"
+
 static void dir_tests(const char *root, apr_pool_t *pool)
 {
     const char *first, *second, *again;
@@ -168,9 +174,9 @@ static void dir_tests(const char *root, apr_pool_t *pool)
 
     ok(wk_page_dir_prepare(&first, &error, apr_pstrcat(pool, root, "/pages",
                                                        NULL),
-                           "0a1b", pool) == APR_SUCCESS,
+                           GEN_A, pool) == APR_SUCCESS,
        "directory prepared where there was none");
-    is_str(first, apr_pstrcat(pool, root, "/pages/gen-0a1b", NULL),
+    is_str(first, apr_pstrcat(pool, root, "/pages/gen-" GEN_A, NULL),
            "generation directory named after the digest");
     old_page = apr_pstrcat(pool, first, "/0123456789abcdef0123456789abcdef",
                            NULL);
@@ -182,7 +188,7 @@ static void dir_tests(const char *root, apr_pool_t *pool)
 
     ok(wk_page_dir_prepare(&again, &error, apr_pstrcat(pool, root, "/pages",
                                                        NULL),
-                           "0a1b", pool) == APR_SUCCESS,
+                           GEN_A, pool) == APR_SUCCESS,
        "same generation prepared again");
     ok(file_exists(old_page, pool), "same generation keeps its pages");
     ok(!file_exists(old_temp, pool),
@@ -190,7 +196,7 @@ static void dir_tests(const char *root, apr_pool_t *pool)
 
     ok(wk_page_dir_prepare(&second, &error, apr_pstrcat(pool, root, "/pages",
                                                         NULL),
-                           "2c3d", pool) == APR_SUCCESS,
+                           GEN_B, pool) == APR_SUCCESS,
        "new generation prepared");
     ok(!file_exists(first, pool), "old generation removed");
     ok(file_exists(second, pool), "new generation exists");
@@ -204,7 +210,7 @@ static void dir_tests(const char *root, apr_pool_t *pool)
     file_put(foreign_in_gen, "mine", 4, pool);
     ok(wk_page_dir_prepare(&dir, &error, apr_pstrcat(pool, root, "/pages",
                                                      NULL),
-                           "4e5f", pool) == APR_SUCCESS,
+                           GEN_C, pool) == APR_SUCCESS,
        "third generation prepared");
     ok(!file_exists(kept_page, pool), "pages of the old generation removed");
     ok(file_exists(foreign_in_gen, pool),
@@ -214,10 +220,78 @@ static void dir_tests(const char *root, apr_pool_t *pool)
     error = NULL;
     ok(wk_page_dir_prepare(&dir, &error,
                            apr_pstrcat(pool, file_root, "/pages", NULL),
-                           "0a1b", pool) != APR_SUCCESS,
+                           GEN_A, pool) != APR_SUCCESS,
        "root below a regular file fails");
     ok(error != NULL && strstr(error, file_root) != NULL,
        "error names the path: %s", error ? error : "(none)");
+}
+
+/* Directories under gen- names that are not digests belong to someone
+ * else sharing the root, and a link where a generation should be is
+ * replaced without touching what it points to. */
+static void foreign_tests(const char *root, apr_pool_t *pool)
+{
+    const char *pages = apr_pstrcat(pool, root, "/shared", NULL);
+    const char *year = apr_pstrcat(pool, pages, "/gen-2024", NULL);
+    const char *target = apr_pstrcat(pool, root, "/target", NULL);
+    const char *target_page = apr_pstrcat(pool, target,
+        "/0123456789abcdef0123456789abcdef", NULL);
+    const char *link = apr_pstrcat(pool, pages, "/gen-" GEN_B, NULL);
+    const char *dir;
+    char *error = NULL;
+    apr_finfo_t finfo;
+
+    ok(wk_page_dir_prepare(&dir, &error, pages, GEN_A, pool) == APR_SUCCESS,
+       "shared root prepared");
+    apr_dir_make(year, APR_FPROT_OS_DEFAULT, pool);
+    file_put(apr_pstrcat(pool, year, "/0123456789abcdef0123456789abcdef",
+                         NULL), "notes", 5, pool);
+    apr_dir_make(target, APR_FPROT_OS_DEFAULT, pool);
+    file_put(target_page, "theirs", 6, pool);
+    ok(symlink(target, link) == 0, "link made where a generation goes");
+
+    ok(wk_page_dir_prepare(&dir, &error, pages, GEN_B, pool) == APR_SUCCESS,
+       "generation prepared over a link");
+    ok(apr_stat(&finfo, link, APR_FINFO_TYPE | APR_FINFO_LINK, pool)
+       == APR_SUCCESS && finfo.filetype == APR_DIR,
+       "link replaced by a directory");
+    ok(file_exists(target_page, pool), "link's target left alone");
+    ok(file_exists(year, pool), "gen- name that is no digest kept");
+
+    ok(wk_page_dir_prepare(&dir, &error, pages, GEN_C, pool) == APR_SUCCESS,
+       "next generation prepared");
+    ok(file_exists(target_page, pool), "link's target still left alone");
+    ok(file_exists(year, pool), "gen- name that is no digest still kept");
+}
+
+/* The parent, often root, removes and creates directories in the root at
+ * every start, so no other user may write to it. */
+static void root_owner_tests(const char *root, apr_pool_t *pool)
+{
+    const char *open_root = apr_pstrcat(pool, root, "/open", NULL);
+    const char *dir;
+    char *error = NULL;
+
+    apr_dir_make(open_root, APR_FPROT_OS_DEFAULT, pool);
+    chmod(open_root, 0777);
+    ok(wk_page_dir_prepare(&dir, &error, open_root, GEN_A, pool)
+       != APR_SUCCESS, "root writable by all rejected");
+    ok(error != NULL && strstr(error, "writable by other users") != NULL
+       && strstr(error, open_root) != NULL,
+       "error names the root and the reason: %s", error ? error : "(none)");
+
+    if (geteuid() == 0) {
+        const char *their_root = apr_pstrcat(pool, root, "/theirs", NULL);
+
+        apr_dir_make(their_root, APR_FPROT_OS_DEFAULT, pool);
+        chmod(their_root, 0755);
+        ok(chown(their_root, 65534, 65534) == 0, "root given to nobody");
+        error = NULL;
+        ok(wk_page_dir_prepare(&dir, &error, their_root, GEN_A, pool)
+           != APR_SUCCESS, "root of another user rejected");
+        ok(error != NULL && strstr(error, "belongs to uid 65534") != NULL,
+           "error names the owner: %s", error ? error : "(none)");
+    }
 }
 
 int main(void)
@@ -237,6 +311,8 @@ int main(void)
     name_tests(pool);
     read_write_tests(root, pool);
     dir_tests(root, pool);
+    foreign_tests(root, pool);
+    root_owner_tests(root, pool);
 
     if (system(apr_psprintf(pool, "rm -rf '%s'", root)) != 0)
         diag("cannot remove %s", root);
