@@ -44,6 +44,10 @@ static const char usage_text[] =
     "      base URL (http:// or https://), or set both in an existing one.\n"
     "  migrate FILE\n"
     "      Bring FILE's schema up to the version this build writes.\n"
+    "  restore FILE BACKUP\n"
+    "      Replace the content of the tenant file FILE with that of the\n"
+    "      tenant file BACKUP, through SQLite's online backup, which is\n"
+    "      safe while Apache serves FILE.\n"
     "  user add FILE EMAIL\n"
     "      Add an author who signs in with EMAIL.  The password is read\n"
     "      from one line of standard input and must have 8 to 72 bytes.\n"
@@ -324,6 +328,159 @@ static int command_migrate(int argc, const char *const *argv,
         printf("%s: schema version %d is current\n", path, to);
     else
         printf("%s: migrated schema version %d to %d\n", path, from, to);
+    return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* restore                                                                 */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Opens backup read-only and checks that it is a sound tenant file this
+ * build can serve: a schema version from 1 to ours, and quick_check's
+ * "ok".  Returns NULL with a message for fail() in *reason otherwise.
+ */
+static sqlite3 *backup_open(const char **reason, const char *backup,
+                            apr_pool_t *pool)
+{
+    sqlite3 *handle = NULL;
+    sqlite3_stmt *stmt = NULL;
+    apr_finfo_t finfo;
+    char message[120];
+    apr_status_t rv;
+    int version, sound = 0;
+
+    rv = apr_stat(&finfo, backup, APR_FINFO_TYPE, pool);
+    if (rv != APR_SUCCESS || finfo.filetype != APR_REG) {
+        *reason = rv != APR_SUCCESS
+            ? apr_psprintf(pool, "cannot read the backup: %s",
+                           apr_strerror(rv, message, sizeof(message)))
+            : "not a regular file";
+        return NULL;
+    }
+    version = schema_version_peek(backup);
+    if (version < 1) {
+        *reason = "not a writekit tenant file (no schema version); "
+                  "expected a file made by 'writekit init' or a copy of one";
+        return NULL;
+    }
+    if (version > wk_schema_version()) {
+        *reason = apr_psprintf(pool, "schema version %d is newer than %d, "
+                               "the newest this build knows; upgrade "
+                               "writekit", version, wk_schema_version());
+        return NULL;
+    }
+    if (sqlite3_open_v2(backup, &handle, SQLITE_OPEN_READONLY, NULL)
+            == SQLITE_OK
+        && sqlite3_prepare_v2(handle, "PRAGMA quick_check", -1, &stmt,
+                              NULL) == SQLITE_OK
+        && sqlite3_step(stmt) == SQLITE_ROW)
+        sound = strcmp((const char *)sqlite3_column_text(stmt, 0), "ok")
+                == 0;
+    sqlite3_finalize(stmt);
+    if (!sound) {
+        *reason = apr_psprintf(pool, "damaged: %s", sqlite3_errmsg(handle));
+        sqlite3_close(handle);
+        return NULL;
+    }
+    return handle;
+}
+
+/* Returns the tenant's page version, or 0 when it cannot be read. */
+static apr_int64_t page_version_read(wk_db_t *db)
+{
+    apr_int64_t version = 0;
+    apr_time_t next_visible;
+
+    if (wk_site_version(&version, &next_visible, db, apr_time_now())
+        != APR_SUCCESS)
+        return 0;
+    return version;
+}
+
+/*
+ * Moves the page version past above, so that no process takes a page
+ * it kept at one of the versions the file had before for the restored
+ * content.
+ */
+static int page_version_raise(wk_db_t *db, apr_int64_t above)
+{
+    sqlite3_stmt *stmt;
+    int rc = SQLITE_ERROR;
+
+    if (sqlite3_prepare_v2(wk_db_handle(db), "UPDATE site_state SET version"
+                           " = MAX(version, ?1) + 1 WHERE id = 1", -1,
+                           &stmt, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(stmt, 1, above);
+        rc = sqlite3_step(stmt);
+    }
+    sqlite3_finalize(stmt);
+    return rc == SQLITE_DONE;
+}
+
+static int command_restore(int argc, const char *const *argv,
+                           apr_pool_t *pool)
+{
+    static const char *const allowed[] = { NULL };
+    const char *path, *backup, *reason = NULL;
+    sqlite3_backup *copy;
+    apr_int64_t before;
+    sqlite3 *source;
+    cli_args_t args;
+    wk_db_t *db;
+    int status, rc;
+
+    status = args_read(&args, argc, argv, allowed, 2, "restore", pool);
+    if (status != EXIT_OK)
+        return status;
+    path = arg_at(&args, 0);
+    backup = arg_at(&args, 1);
+
+    source = backup_open(&reason, backup, pool);
+    if (source == NULL) {
+        fail(backup, reason);
+        return EXIT_FAILED;
+    }
+    if (tenant_open(&db, path, WK_DB_MIGRATE, pool) != EXIT_OK) {
+        sqlite3_close(source);
+        return EXIT_FAILED;
+    }
+    before = page_version_read(db);
+
+    /* One step copies every page in one write transaction on FILE, so a
+     * reader sees the old blog or the restored one, never a mix. */
+    copy = sqlite3_backup_init(wk_db_handle(db), "main", source, "main");
+    rc = copy != NULL ? sqlite3_backup_step(copy, -1) : SQLITE_ERROR;
+    if (copy != NULL)
+        sqlite3_backup_finish(copy);
+    sqlite3_close(source);
+    if (rc != SQLITE_DONE) {
+        fail(path, apr_psprintf(pool, "cannot restore: %s%s",
+                                sqlite3_errmsg(wk_db_handle(db)),
+                                rc == SQLITE_BUSY || rc == SQLITE_LOCKED
+                                ? "; another writer holds the file, try "
+                                  "again" : ""));
+        wk_db_close(db);
+        return EXIT_FAILED;
+    }
+    wk_db_close(db);
+
+    /* The backup may be of an older schema.
+     * NOTE: between the restore's commit and the one below, a process
+     * that kept a page at the backup's page version may serve it, for
+     * the few milliseconds that this takes. */
+    if (tenant_open(&db, path, WK_DB_MIGRATE, pool) != EXIT_OK)
+        return EXIT_FAILED;
+    if (!page_version_raise(db, before)) {
+        fail(path, apr_psprintf(pool, "restored, but cannot move the page "
+                                "version on: %s; restart Apache so that "
+                                "no process serves pages it kept",
+                                sqlite3_errmsg(wk_db_handle(db))));
+        wk_db_close(db);
+        return EXIT_FAILED;
+    }
+    wk_db_close(db);
+    printf("%s: restored from %s\n", path, backup);
     return EXIT_OK;
 }
 
@@ -681,6 +838,8 @@ static int command_run(int argc, const char *const *argv, apr_pool_t *pool)
         return command_init(argc - 2, argv + 2, pool);
     if (strcmp(command, "migrate") == 0)
         return command_migrate(argc - 2, argv + 2, pool);
+    if (strcmp(command, "restore") == 0)
+        return command_restore(argc - 2, argv + 2, pool);
     if (strcmp(command, "import") == 0)
         return command_import(argc - 2, argv + 2, pool);
     if (strcmp(command, "export") == 0)

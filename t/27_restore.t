@@ -1,0 +1,89 @@
+# writekit restore puts a backup back into a tenant file that the server
+# has open, through SQLite's online backup: readers see the restored blog
+# on their next request, the file stays sound, and a bad backup changes
+# nothing.
+use strict;
+use warnings;
+
+use File::Temp qw(tempdir);
+use FindBin;
+use lib "$FindBin::Bin/lib";
+
+use Test::More;
+use WriteKit::Test;
+
+my $mark = log_mark();
+my $host = 'restore.mass.example';
+my $file = tenant_dir() . "/mass/$host.db";
+my $dir = tempdir(CLEANUP => 1);
+
+sub post {
+    my ($slug, $title) = @_;
+    return ("$slug.md" => "+++\ntitle = \"$title\"\ndate = 2024-03-01\n"
+                          . "+++\nBody of $title.\n");
+}
+
+sub status_of { blog_get($host, $_[0])->code }
+
+sub integrity {
+    my $out = `sqlite3 $file 'PRAGMA integrity_check'`;
+    chomp $out;
+    return $out;
+}
+
+make_blog("mass/$host.db", title => 'Restore', posts => { post('kept', 'Kept') });
+is(system('sqlite3', $file, ".backup $dir/backup.db"), 0, 'backup taken');
+
+# A later post, written while the server has the tenant open, so that its
+# commit stays in the -wal file beside the tenant.
+is(status_of('/posts/kept'), 200, 'kept post served');
+my ($rc, $out, $err) = writekit('import', $file,
+                                write_posts(post('later', 'Later')));
+is($rc, 0, 'later post imported') or diag($err);
+is(status_of('/posts/later'), 200, 'later post served');
+ok(-s "$file-wal", 'tenant has commits in its -wal file');
+
+($rc, $out, $err) = writekit('restore', $file, "$dir/backup.db");
+is($rc, 0, 'restore succeeds') or diag($err);
+like($out, qr/\Q$file\E: restored from \Q$dir\E\/backup\.db/,
+     'restore names both files');
+is(status_of('/posts/later'), 404, 'later post gone at once');
+is(status_of('/posts/kept'), 200, 'kept post still served');
+unlike(blog_get($host, '/')->decoded_content, qr/Later/,
+       'index lists the restored posts only');
+is(integrity(), 'ok', 'tenant file sound after restore');
+
+# Bad backups: each fails with the file and the reason, and the tenant
+# keeps its posts.
+open my $fh, '>', "$dir/notes.txt" or die $!;
+print $fh "not a database\n";
+close $fh;
+system('sqlite3', "$dir/newer.db", ".restore $dir/backup.db") == 0
+    or die 'copy backup';
+system('sqlite3', "$dir/newer.db", 'PRAGMA user_version = 999') == 0
+    or die 'set version';
+my @bad = (
+    [ "$dir/notes.txt", qr/not a writekit tenant file/, 'text file' ],
+    [ "$dir/missing.db", qr/cannot read the backup: No such file/,
+      'missing file' ],
+    [ "$dir/newer.db", qr/schema version 999 is newer than \d+/,
+      'newer schema' ],
+    [ $dir, qr/not a regular file/, 'directory' ],
+);
+for my $case (@bad) {
+    my ($backup, $reason, $name) = @$case;
+    ($rc, $out, $err) = writekit('restore', $file, $backup);
+    is($rc, 1, "$name rejected");
+    like($err, qr/\Q$backup\E: /, "$name error names the backup");
+    like($err, $reason, "$name error gives the reason");
+}
+ok(!-e "$dir/missing.db", 'missing backup not created');
+is(status_of('/posts/kept'), 200, 'tenant unchanged by bad backups');
+is(integrity(), 'ok', 'tenant file sound after bad backups');
+
+($rc, $out, $err) = writekit('restore', "$dir/nothing.db", "$dir/backup.db");
+is($rc, 1, 'restore into a missing tenant fails');
+ok(!-e "$dir/nothing.db", 'missing tenant not created');
+
+no_unexpected_errors($mark);
+done_testing();
