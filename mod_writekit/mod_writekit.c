@@ -495,6 +495,9 @@ static int send_cached_page(request_rec *r, const wk_page_t *page)
 }
 
 /* Sends the theme's error page with status. */
+static int send_tenant_fault(request_rec *r, const wk_site_t *site,
+                             wk_db_t *db, const char *what);
+
 static int send_error(request_rec *r, const wk_site_t *site, int status,
                       const char *title, const char *message)
 {
@@ -589,14 +592,14 @@ static int serve_list(request_rec *r, const wk_site_t *site, wk_db_t *db,
         if (rv == APR_NOTFOUND)
             return send_not_found(r, site);
         if (rv != APR_SUCCESS)
-            return HTTP_SERVICE_UNAVAILABLE;
+            return send_tenant_fault(r, site, db, "a tag");
     }
 
     rv = wk_post_list_visible(&posts, &total, db, tag_slug,
                               (page - 1) * per_page, per_page,
                               r->request_time, r->pool);
     if (rv != APR_SUCCESS)
-        return HTTP_SERVICE_UNAVAILABLE;
+        return send_tenant_fault(r, site, db, "the list of posts");
     pages = total == 0 ? 1 : (total + per_page - 1) / per_page;
     if (page > pages || (tag != NULL && total == 0))
         return send_not_found(r, site);
@@ -649,7 +652,7 @@ static int serve_post(request_rec *r, const wk_site_t *site, wk_db_t *db,
     if (rv == APR_NOTFOUND)
         return send_moved_or_not_found(r, site, db, slug);
     if (rv != APR_SUCCESS)
-        return HTTP_SERVICE_UNAVAILABLE;
+        return send_tenant_fault(r, site, db, "a post");
 
     body = wk_buf_make(r->pool, 16384 + strlen(post->html));
     if (wk_view_post(body, site, post, r->pool) != APR_SUCCESS)
@@ -668,7 +671,7 @@ static int serve_feed(request_rec *r, const wk_site_t *site, wk_db_t *db)
 
     if (wk_post_list_feed(&posts, db, 20, r->request_time, r->pool)
         != APR_SUCCESS)
-        return HTTP_SERVICE_UNAVAILABLE;
+        return send_tenant_fault(r, site, db, "the feed's posts");
     body = wk_buf_make(r->pool, 65536);
     if (wk_view_feed(body, site, posts, r->pool) != APR_SUCCESS)
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -688,7 +691,7 @@ static int serve_media(request_rec *r, const wk_site_t *site, wk_db_t *db,
     if (rv == APR_NOTFOUND)
         return send_not_found(r, site);
     if (rv != APR_SUCCESS)
-        return HTTP_SERVICE_UNAVAILABLE;
+        return send_tenant_fault(r, site, db, "a media file");
 
     ap_set_content_type(r, media->content_type);
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
@@ -746,6 +749,25 @@ static int tenant_unavailable(request_rec *r, const char *path,
                       "WK00002: tenant %s unavailable: %s", path, error);
     apr_table_setn(r->err_headers_out, "Retry-After", "60");
     return HTTP_SERVICE_UNAVAILABLE;
+}
+
+/*
+ * Sends the themed 503 for a query on an open tenant that failed, such as
+ * on a file damaged while open, and logs the fault once per process.
+ * what names what the query read.
+ */
+static int send_tenant_fault(request_rec *r, const wk_site_t *site,
+                             wk_db_t *db, const char *what)
+{
+    const char *error = apr_psprintf(r->pool, "cannot read %s: %s", what,
+                                     sqlite3_errmsg(wk_db_handle(db)));
+
+    tenant_unavailable(r, wk_db_path(db), error,
+                       wk_cache_report_fault(tenant_cache, db, WK_EDB,
+                                             error, r->pool));
+    return send_error(r, site, HTTP_SERVICE_UNAVAILABLE, "Blog unavailable",
+                      "This blog cannot be served right now. The site's "
+                      "administrator has been told.");
 }
 
 /*

@@ -79,6 +79,30 @@ is($r->code, 503, 'newer schema gets 503');
 my @newer = grep { /WK00002.*newer/ } log_errors_since($mark);
 ok(@newer >= 1, 'newer schema logged with the reason');
 
+# A file whose settings read but whose posts table is damaged: the themed
+# 503 with Retry-After, logged once per process.
+make_blog('broken.db', title => 'Half broken', posts => {
+    map { ("p$_.md" => "+++\ntitle = \"Post $_\"\ndate = 2024-01-02\n+++\n"
+                      . ('Text. ' x 400) . "\n") } 1 .. 20
+});
+my $root = `sqlite3 $file "SELECT rootpage FROM sqlite_master WHERE name = 'posts'"`;
+my $page_size = `sqlite3 $file 'PRAGMA page_size'`;
+chomp($root, $page_size);
+open $fh, '+<', $file or die "$file: $!";
+seek $fh, ($root - 1) * $page_size, 0;
+print $fh "\xff" x $page_size;
+close $fh;
+my $damaged_mark = log_mark();
+$r = blog_get('broken.test', '/');
+is($r->code, 503, 'damaged posts table gets 503');
+ok($r->header('Retry-After'), 'that 503 has Retry-After');
+like($r->decoded_content, qr/Blog unavailable/, 'that 503 is the themed page');
+blog_get('broken.test', '/posts/p1') for 1 .. 5;
+my @damaged = grep { /WK00002.*broken\.db/ } log_errors_since($damaged_mark);
+ok(@damaged >= 1, 'damaged posts table logged');
+ok(@damaged <= 2, 'damaged posts table logged once per process ('
+   . scalar(@damaged) . ' lines for 6 requests)');
+
 # Repaired: serving again
 make_blog('broken.db', title => 'Repaired Blog');
 like(blog_get('broken.test', '/')->decoded_content, qr/Repaired Blog/,
