@@ -453,8 +453,9 @@ static int send_page(request_rec *r, int status, const char *content_type,
 
     r->status = status;
     ap_set_content_type(r, content_type);
-    apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
     if (status == HTTP_OK) {
+        /* Error pages carry no-store from send_error() instead. */
+        apr_table_setn(r->headers_out, "Cache-Control", "no-cache");
         apr_table_setn(r->headers_out, "ETag", body_etag(body, r->pool));
         if (last_modified > 0) {
             ap_update_mtime(r, last_modified);

@@ -36,6 +36,14 @@ make_blog('beta.db', title => 'Reader & Tests', base_url => 'http://beta.test',
 # Drafts
 is(blog_get('beta.test', '/posts/draft')->code, 404,
    'draft slug 404');
+
+# An error page must not be stored at all; a page may be, if revalidated.
+my @cache_control = blog_get('beta.test', '/posts/nothing-here')
+    ->header('Cache-Control');
+is(join(', ', @cache_control), 'no-store',
+   'error page has one Cache-Control: no-store');
+@cache_control = blog_get('beta.test', '/')->header('Cache-Control');
+is(join(', ', @cache_control), 'no-cache', 'index has Cache-Control: no-cache');
 unlike(blog_get('beta.test', '/')->decoded_content, qr/Hidden draft/,
        'draft not in index');
 unlike(blog_get('beta.test', '/feed.atom')->decoded_content,
