@@ -517,7 +517,14 @@ static const char *tenant_name(const wk_api_request_t *req)
 int wk_api_database_error(wk_api_request_t *req, const char *what,
                           const char *error)
 {
-    if (error == NULL)
+    /* SQLite opens a file it may not write read-only, without an error,
+     * and the connection stays so until it is closed. */
+    if (req->db != NULL
+        && sqlite3_db_readonly(wk_db_handle(req->db), "main") == 1)
+        error = "the tenant file is read-only for this process; make the "
+                "file and its directory writable by the user the server "
+                "runs as, then restart Apache gracefully";
+    else if (error == NULL)
         error = sqlite3_errmsg(wk_db_handle(req->db));
     ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, req->r,
                   "WK00004: tenant %s: %s failed: %s", tenant_name(req),

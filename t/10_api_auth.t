@@ -362,7 +362,24 @@ for my $case (@cases) {
     like($out, $expected, "message names $line") or diag($out);
 }
 
+# A tenant file the server cannot write: sign-in fails with 503, and the
+# log says why and what to do, not SQLite's "not an error".
+my $ro_file = make_blog('mass/readonly.mass.example.db', title => 'Read-only');
+add_author($ro_file, 'ann@example.test', 'correct horse battery');
+chmod 0444, $ro_file or die "chmod: $!";
+my $ro_mark = log_mark();
+$r = api_sign_in(api_client('readonly.mass.example'), 'ann@example.test',
+                 'correct horse battery');
+is($r->code, 503, 'sign-in on a read-only tenant is 503');
+is($r->{json}{error}{code}, 'database_error', 'read-only error code');
+my @read_only = grep { /WK00004: tenant \Q$ro_file\E: sign-in failed/ }
+    log_errors_since($ro_mark);
+like($read_only[0] // '', qr/read-only for this process.*writable by the user the server runs as/,
+     'log says the file is read-only and what to do');
+is(blog_get('readonly.mass.example', '/')->code, 200,
+   'readers still served from a read-only tenant');
+
 no_unexpected_errors($mark, qr/WK00002: tenant .*broken\.db unavailable/,
-                     qr/AH01618|AH01617/);
+                     qr/AH01618|AH01617/, qr/WK00004: tenant .*readonly/);
 
 done_testing();
