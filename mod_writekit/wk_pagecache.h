@@ -76,7 +76,10 @@ typedef struct wk_page_stamp {
  * back by more than WK_PAGE_STAMP_SETTLE may leave a file with the times
  * and size it had.  A writer that stalls that long between appending its
  * commit to the -wal file and publishing it in the -shm file commits
- * after the stamp was read, without changing either file again.
+ * after the stamp was read, without changing either file again.  With
+ * page files (wk_pagefile.h), every process then serves such a page, new
+ * ones after a restart too, until the next write or checkpoint changes
+ * the files.
  */
 int wk_page_stamp_read(wk_page_stamp_t *stamp, apr_finfo_t *file,
                        const char *path, apr_time_t now, apr_pool_t *pool);
