@@ -395,14 +395,22 @@ static const char *page_file_name(request_rec *r, const route_t *route,
     return wk_page_file_name(stamp, r->uri, list_page, r->pool);
 }
 
-/* Writes page to its page file for the other processes, when the stamp
- * read before the page's version vouches for it. */
+/*
+ * Writes page to its page file for the other processes, when the stamp
+ * read before the page's version vouches for it and the tenant's -wal
+ * file was empty.  A commit whose writer stalls between appending to the
+ * -wal file and publishing it leaves the files' times alone when it
+ * becomes visible (wk_page_stamp_read()), and a page file would serve
+ * the page from before it to every process until the next write.  With
+ * no frame in the -wal file, no commit can be under way.
+ */
 static void page_file_keep(request_rec *r, const route_t *route,
                            const wk_page_t *page)
 {
     apr_status_t rv;
 
-    if (page_files == NULL || route->cache_stamp == NULL)
+    if (page_files == NULL || route->cache_stamp == NULL
+        || route->cache_stamp->has_wal)
         return;
     rv = wk_page_file_write(page_files,
                             page_file_name(r, route, route->cache_stamp),

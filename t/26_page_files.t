@@ -120,6 +120,29 @@ restart();
 is(page_title(), 'Second title', 'page file of the write served');
 ok(!tenant_opened(), 'tenant not opened for the rewritten page');
 
+# Commits in the -wal file: a page file could hide one whose writer
+# stalled, so none is written until the -wal file is gone.  The import
+# runs while a child has the tenant open, so its commit stays there.
+restart();
+unlink page_files();
+is(page_title(), 'Second title', 'tenant open before the write');
+ok(tenant_opened(), 'a child has the tenant open');
+import_title('Commit in the WAL');
+ok(-s "$file-wal", 'the import left its commit in the -wal file');
+sleep $settle;
+my @before_wal = map { (stat $_)[1] } page_files();
+is(page_title(), 'Commit in the WAL', 'write shown with the WAL');
+my @after_wal = map { (stat $_)[1] } page_files();
+is("@after_wal", "@before_wal", 'no page file written over a busy WAL');
+
+# Once the last connection closes, the -wal file is gone and page files
+# are written again.
+restart();
+import_title('Second title');
+restart();
+sleep $settle;
+is(page_title(), 'Second title', 'back to the second title');
+
 # A damaged file is a miss, not an error.
 @files = page_files();
 truncate $files[0], 10 or die "truncate: $!";
