@@ -762,7 +762,8 @@ static int tenant_unavailable(request_rec *r, const char *path,
 
 /*
  * Sends the themed 503 for a query on an open tenant that failed, such as
- * on a file damaged while open, and logs the fault once per process.
+ * on a file damaged while open, and logs the fault once a minute per
+ * process.  The tenant stays open, so a repair shows on the next request.
  * what names what the query read.
  */
 static int send_tenant_fault(request_rec *r, const wk_site_t *site,
@@ -772,8 +773,8 @@ static int send_tenant_fault(request_rec *r, const wk_site_t *site,
                                      sqlite3_errmsg(wk_db_handle(db)));
 
     tenant_unavailable(r, wk_db_path(db), error,
-                       wk_cache_report_fault(tenant_cache, db, WK_EDB,
-                                             error, r->pool));
+                       wk_cache_note_query_fault(tenant_cache, db,
+                                                 r->request_time));
     return send_error(r, site, HTTP_SERVICE_UNAVAILABLE, "Blog unavailable",
                       "This blog cannot be served right now. The site's "
                       "administrator has been told.");

@@ -38,6 +38,10 @@ struct tenant {
     char fault_message[512];
     apr_time_t fault_mtime;
     apr_off_t fault_size;
+
+    /* When a failed query on the open tenant was last logged
+     * (wk_cache_note_query_fault()), 0 for never. */
+    apr_time_t query_fault_logged;
 };
 
 APR_RING_HEAD(tenant_ring, tenant);
@@ -415,6 +419,26 @@ int wk_cache_report_fault(wk_cache_t *cache, wk_db_t *db,
     }
     apr_thread_mutex_unlock(cache->mutex);
     return first_report;
+}
+
+int wk_cache_note_query_fault(wk_cache_t *cache, wk_db_t *db,
+                              apr_time_t now)
+{
+    tenant_t *tenant;
+    int log = 1;
+
+    apr_thread_mutex_lock(cache->mutex);
+    tenant = apr_hash_get(cache->tenants, wk_db_path(db),
+                          APR_HASH_KEY_STRING);
+    if (tenant != NULL) {
+        log = tenant->query_fault_logged == 0
+              || now - tenant->query_fault_logged
+                 >= WK_CACHE_QUERY_FAULT_INTERVAL;
+        if (log)
+            tenant->query_fault_logged = now;
+    }
+    apr_thread_mutex_unlock(cache->mutex);
+    return log;
 }
 
 /* Bounds the memory of missing paths, which clients cannot choose. */

@@ -58,6 +58,18 @@ int wk_cache_report_fault(wk_cache_t *cache, wk_db_t *db,
                           apr_pool_t *pool);
 
 /*
+ * Records that a query on the open tenant of db failed, without marking
+ * the tenant failed: the next request tries again, so a repair committed
+ * to the -wal file, which leaves the database file as it was, shows at
+ * once.  Returns 1 when the caller should log the failure: the first
+ * time, then at most once per WK_CACHE_QUERY_FAULT_INTERVAL.
+ */
+#define WK_CACHE_QUERY_FAULT_INTERVAL apr_time_from_sec(60)
+
+int wk_cache_note_query_fault(wk_cache_t *cache, wk_db_t *db,
+                              apr_time_t now);
+
+/*
  * Records that the tenant file at path, which the configuration names,
  * is missing.  Returns 1 the first time for that path since it was last
  * seen, so the caller logs it once per process.  Not for mass hosting,

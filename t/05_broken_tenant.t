@@ -107,6 +107,26 @@ ok(!grep({ $_ > 1 } values %lines_of_pid),
    . ' lines for 21 requests, ' . scalar(keys %lines_of_pid)
    . ' processes)');
 
+# A fault that a write through the -wal file repairs, with the tenant
+# open: the next request is served again.
+make_blog('broken.db', title => 'Renamed', posts => {
+    'r.md' => "+++\ntitle = \"R\"\ndate = 2024-01-02\ntags = [\"t\"]\n+++\nR.\n",
+});
+chmod 0666, $file;
+is(blog_get('broken.test', '/posts/r')->code, 200, 'post served before');
+system('sqlite3', $file, 'ALTER TABLE post_tags RENAME TO post_tags_gone') == 0
+    or die 'rename';
+# Enough requests to reach every child; a child that kept the page
+# before still serves it.
+my @codes = map { blog_get('broken.test', '/posts/r')->code } 1 .. 20;
+ok(scalar(grep { $_ == 503 } @codes), "missing table gets 503 (@codes)");
+system('sqlite3', $file, 'ALTER TABLE post_tags_gone RENAME TO post_tags') == 0
+    or die 'rename back';
+ok(-s "$file-wal", 'repair is in the -wal file');
+@codes = map { blog_get('broken.test', '/posts/r')->code } 1 .. 20;
+is("@codes", join(' ', (200) x 20),
+   'repair through the -wal file served at once');
+
 # Repaired: serving again
 make_blog('broken.db', title => 'Repaired Blog');
 like(blog_get('broken.test', '/')->decoded_content, qr/Repaired Blog/,
