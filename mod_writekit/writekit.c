@@ -45,9 +45,9 @@ static const char usage_text[] =
     "  migrate FILE\n"
     "      Bring FILE's schema up to the version this build writes.\n"
     "  restore FILE BACKUP\n"
-    "      Replace the content of the tenant file FILE with that of the\n"
+    "      Replace the blog in the tenant file FILE with the one in the\n"
     "      tenant file BACKUP, through SQLite's online backup, which is\n"
-    "      safe while Apache serves FILE.\n"
+    "      safe while Apache serves FILE.  Every author is signed out.\n"
     "  user add FILE EMAIL\n"
     "      Add an author who signs in with EMAIL.  The password is read\n"
     "      from one line of standard input and must have 8 to 72 bytes.\n"
@@ -335,29 +335,36 @@ static int command_migrate(int argc, const char *const *argv,
 /* restore                                                                 */
 /* ---------------------------------------------------------------------- */
 
+/* Returns reason unless the file at path is a regular file. */
+static const char *regular_file_check(const char *path, apr_pool_t *pool)
+{
+    apr_finfo_t finfo;
+    char message[120];
+    apr_status_t rv;
+
+    rv = apr_stat(&finfo, path, APR_FINFO_TYPE, pool);
+    if (rv != APR_SUCCESS)
+        return apr_psprintf(pool, "cannot read the file: %s",
+                            apr_strerror(rv, message, sizeof(message)));
+    return finfo.filetype == APR_REG ? NULL : "not a regular file";
+}
+
 /*
- * Opens backup read-only and checks that it is a sound tenant file this
- * build can serve: a schema version from 1 to ours, and quick_check's
- * "ok".  Returns NULL with a message for fail() in *reason otherwise.
+ * Opens backup read-only and checks that it is a sound SQLite file with
+ * a schema version from 1 to ours.  Returns NULL with a message for
+ * fail() in *reason otherwise.
  */
 static sqlite3 *backup_open(const char **reason, const char *backup,
                             apr_pool_t *pool)
 {
     sqlite3 *handle = NULL;
     sqlite3_stmt *stmt = NULL;
-    apr_finfo_t finfo;
-    char message[120];
-    apr_status_t rv;
-    int version, sound = 0;
+    const char *check = NULL;
+    int version;
 
-    rv = apr_stat(&finfo, backup, APR_FINFO_TYPE, pool);
-    if (rv != APR_SUCCESS || finfo.filetype != APR_REG) {
-        *reason = rv != APR_SUCCESS
-            ? apr_psprintf(pool, "cannot read the backup: %s",
-                           apr_strerror(rv, message, sizeof(message)))
-            : "not a regular file";
+    *reason = regular_file_check(backup, pool);
+    if (*reason != NULL)
         return NULL;
-    }
     version = schema_version_peek(backup);
     if (version < 1) {
         *reason = "not a writekit tenant file (no schema version); "
@@ -375,60 +382,185 @@ static sqlite3 *backup_open(const char **reason, const char *backup,
         && sqlite3_prepare_v2(handle, "PRAGMA quick_check", -1, &stmt,
                               NULL) == SQLITE_OK
         && sqlite3_step(stmt) == SQLITE_ROW)
-        sound = strcmp((const char *)sqlite3_column_text(stmt, 0), "ok")
-                == 0;
+        check = apr_pstrdup(pool, (const char *)sqlite3_column_text(stmt, 0));
     sqlite3_finalize(stmt);
-    if (!sound) {
-        *reason = apr_psprintf(pool, "damaged: %s", sqlite3_errmsg(handle));
+    if (check == NULL || strcmp(check, "ok") != 0) {
+        *reason = apr_psprintf(pool, "damaged: %s",
+                               check ? check : sqlite3_errmsg(handle));
         sqlite3_close(handle);
         return NULL;
     }
     return handle;
 }
 
-/* Returns the tenant's page version, or 0 when it cannot be read. */
-static apr_int64_t page_version_read(wk_db_t *db)
+/* Copies every page of source into dest in one step; returns SQLite's
+ * result. */
+static int pages_copy(sqlite3 *dest, sqlite3 *source)
 {
-    apr_int64_t version = 0;
-    apr_time_t next_visible;
+    sqlite3_backup *copy = sqlite3_backup_init(dest, "main", source, "main");
+    int rc;
 
-    if (wk_site_version(&version, &next_visible, db, apr_time_now())
-        != APR_SUCCESS)
-        return 0;
-    return version;
+    if (copy == NULL)
+        return sqlite3_errcode(dest);
+    rc = sqlite3_backup_step(copy, -1);
+    sqlite3_backup_finish(copy);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Returns the first column of sql's first row as an integer, or fallback
+ * when the query fails or returns no row. */
+static apr_int64_t query_int(sqlite3 *handle, const char *sql,
+                             apr_int64_t fallback)
+{
+    sqlite3_stmt *stmt;
+    apr_int64_t value = fallback;
+
+    if (sqlite3_prepare_v2(handle, sql, -1, &stmt, NULL) == SQLITE_OK
+        && sqlite3_step(stmt) == SQLITE_ROW)
+        value = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return value;
+}
+
+/* Returns the first column of sql's first row as text on pool, or "". */
+static const char *query_text(sqlite3 *handle, const char *sql,
+                              apr_pool_t *pool)
+{
+    sqlite3_stmt *stmt;
+    const char *value = "";
+
+    if (sqlite3_prepare_v2(handle, sql, -1, &stmt, NULL) == SQLITE_OK
+        && sqlite3_step(stmt) == SQLITE_ROW
+        && sqlite3_column_text(stmt, 0) != NULL)
+        value = apr_pstrdup(pool, (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    return value;
+}
+
+#define BASE_URL_SQL "SELECT value FROM settings WHERE name = 'base_url'"
+
+/*
+ * Turns the copy of a backup at path into the blog to restore: migrates
+ * it, checks that it is a blog, signs every author out, because a
+ * session revoked since the backup must stay revoked, and moves its page
+ * version past version_floor, so no process serves a page it kept at a
+ * version FILE had.  Returns NULL, or a message for fail().
+ */
+static const char *restore_prepare(const char *path,
+                                   apr_int64_t version_floor,
+                                   apr_pool_t *pool)
+{
+    wk_settings_t settings;
+    apr_int64_t version;
+    apr_time_t next_visible;
+    char *error = NULL, *sql;
+    wk_db_t *db;
+
+    if (wk_db_open(&db, path, WK_DB_MIGRATE, &error, pool) != APR_SUCCESS)
+        return apr_psprintf(pool, "not a writekit blog: %s", error);
+    if (wk_settings_load(&settings, db, pool) != APR_SUCCESS
+        || wk_site_version(&version, &next_visible, db, apr_time_now())
+           != APR_SUCCESS) {
+        error = apr_psprintf(pool, "not a writekit blog: %s",
+                             sqlite3_errmsg(wk_db_handle(db)));
+        wk_db_close(db);
+        return error;
+    }
+    sql = apr_psprintf(pool, "DELETE FROM sessions;"
+                       " UPDATE site_state SET version = MAX(version, %"
+                       APR_INT64_T_FMT ") + 1 WHERE id = 1;", version_floor);
+    if (sqlite3_exec(wk_db_handle(db), sql, NULL, NULL, NULL) != SQLITE_OK) {
+        error = apr_psprintf(pool, "cannot prepare the restore: %s",
+                             sqlite3_errmsg(wk_db_handle(db)));
+        wk_db_close(db);
+        return error;
+    }
+    wk_db_close(db);
+    return NULL;
 }
 
 /*
- * Moves the page version past above, so that no process takes a page
- * it kept at one of the versions the file had before for the restored
- * content.
+ * Copies source into a new file in the system's temporary directory, in
+ * the page size of the tenant file target, which SQLite needs to copy it
+ * into a WAL database.  Sets *path; returns NULL or a message.
  */
-static int page_version_raise(wk_db_t *db, apr_int64_t above)
+static const char *backup_stage(const char **path, sqlite3 *source,
+                                sqlite3 *target, apr_pool_t *pool)
 {
-    sqlite3_stmt *stmt;
-    int rc = SQLITE_ERROR;
+    apr_int64_t page_size = query_int(target, "PRAGMA page_size", 4096);
+    const char *tmpdir;
+    apr_file_t *file;
+    sqlite3 *copy = NULL;
+    char *sql;
+    int rc;
 
-    if (sqlite3_prepare_v2(wk_db_handle(db), "UPDATE site_state SET version"
-                           " = MAX(version, ?1) + 1 WHERE id = 1", -1,
-                           &stmt, NULL) == SQLITE_OK) {
-        sqlite3_bind_int64(stmt, 1, above);
-        rc = sqlite3_step(stmt);
-    }
-    sqlite3_finalize(stmt);
-    return rc == SQLITE_DONE;
+    if (apr_temp_dir_get(&tmpdir, pool) != APR_SUCCESS)
+        tmpdir = "/tmp";
+    *path = apr_pstrcat(pool, tmpdir, "/writekit-restore-XXXXXX", NULL);
+    if (apr_file_mktemp(&file, (char *)*path, APR_FOPEN_CREATE
+                        | APR_FOPEN_READ | APR_FOPEN_WRITE
+                        | APR_FOPEN_EXCL, pool) != APR_SUCCESS)
+        return apr_psprintf(pool, "cannot create a file in %s", tmpdir);
+    apr_file_close(file);
+
+    sql = apr_psprintf(pool, "PRAGMA journal_mode = DELETE;"
+                       " PRAGMA page_size = %" APR_INT64_T_FMT "; VACUUM;",
+                       page_size);
+    rc = sqlite3_open_v2(*path, &copy, SQLITE_OPEN_READWRITE, NULL);
+    if (rc == SQLITE_OK)
+        rc = pages_copy(copy, source);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(copy, sql, NULL, NULL, NULL);
+    sql = rc == SQLITE_OK ? NULL
+        : apr_psprintf(pool, "cannot copy the backup to %s: %s", *path,
+                       sqlite3_errmsg(copy));
+    sqlite3_close(copy);
+    return sql;
+}
+
+static void stage_remove(const char *path, apr_pool_t *pool)
+{
+    apr_file_remove(path, pool);
+    apr_file_remove(apr_pstrcat(pool, path, "-journal", NULL), pool);
+    apr_file_remove(apr_pstrcat(pool, path, "-wal", NULL), pool);
+    apr_file_remove(apr_pstrcat(pool, path, "-shm", NULL), pool);
+}
+
+/*
+ * Copies the staged blog at stage into target in one write transaction,
+ * so readers see the old blog or the restored one, never a mix.  Returns
+ * NULL or a message.
+ */
+static const char *stage_restore(sqlite3 *target, const char *stage,
+                                 apr_pool_t *pool)
+{
+    sqlite3 *source = NULL;
+    const char *error = NULL;
+    int rc;
+
+    rc = sqlite3_open_v2(stage, &source, SQLITE_OPEN_READONLY, NULL);
+    if (rc == SQLITE_OK)
+        rc = pages_copy(target, source);
+    if (rc != SQLITE_OK)
+        error = apr_psprintf(pool, "cannot restore: %s%s",
+                             sqlite3_errmsg(target),
+                             rc == SQLITE_BUSY || rc == SQLITE_LOCKED
+                             ? "; another writer holds the file, try again"
+                             : "");
+    sqlite3_close(source);
+    return error;
 }
 
 static int command_restore(int argc, const char *const *argv,
                            apr_pool_t *pool)
 {
     static const char *const allowed[] = { NULL };
-    const char *path, *backup, *reason = NULL;
-    sqlite3_backup *copy;
-    apr_int64_t before;
-    sqlite3 *source;
+    const char *path, *backup, *stage = NULL, *error, *url_before;
+    const char *url_after;
+    apr_int64_t version_floor;
+    sqlite3 *source, *target = NULL;
     cli_args_t args;
-    wk_db_t *db;
-    int status, rc;
+    int status;
 
     status = args_read(&args, argc, argv, allowed, 2, "restore", pool);
     if (status != EXIT_OK)
@@ -436,51 +568,57 @@ static int command_restore(int argc, const char *const *argv,
     path = arg_at(&args, 0);
     backup = arg_at(&args, 1);
 
-    source = backup_open(&reason, backup, pool);
+    /* FILE may be damaged, which is when a restore is needed, so it is
+     * opened as SQLite sees it, not as a tenant. */
+    error = regular_file_check(path, pool);
+    if (error == NULL
+        && sqlite3_open_v2(path, &target, SQLITE_OPEN_READWRITE, NULL)
+           != SQLITE_OK)
+        error = sqlite3_errmsg(target);
+    if (error != NULL) {
+        fail(path, error);
+        sqlite3_close(target);
+        return EXIT_FAILED;
+    }
+    sqlite3_busy_timeout(target, 5000);
+    source = backup_open(&error, backup, pool);
     if (source == NULL) {
-        fail(backup, reason);
+        fail(backup, error);
+        sqlite3_close(target);
         return EXIT_FAILED;
     }
-    if (tenant_open(&db, path, WK_DB_MIGRATE, pool) != EXIT_OK) {
-        sqlite3_close(source);
-        return EXIT_FAILED;
-    }
-    before = page_version_read(db);
 
-    /* One step copies every page in one write transaction on FILE, so a
-     * reader sees the old blog or the restored one, never a mix. */
-    copy = sqlite3_backup_init(wk_db_handle(db), "main", source, "main");
-    rc = copy != NULL ? sqlite3_backup_step(copy, -1) : SQLITE_ERROR;
-    if (copy != NULL)
-        sqlite3_backup_finish(copy);
+    /* With FILE's page version unreadable, the time in microseconds is
+     * above any count of changes. */
+    version_floor = query_int(target, "SELECT version FROM site_state"
+                              " WHERE id = 1", (apr_int64_t)apr_time_now());
+    url_before = query_text(target, BASE_URL_SQL, pool);
+
+    error = backup_stage(&stage, source, target, pool);
     sqlite3_close(source);
-    if (rc != SQLITE_DONE) {
-        fail(path, apr_psprintf(pool, "cannot restore: %s%s",
-                                sqlite3_errmsg(wk_db_handle(db)),
-                                rc == SQLITE_BUSY || rc == SQLITE_LOCKED
-                                ? "; another writer holds the file, try "
-                                  "again" : ""));
-        wk_db_close(db);
+    if (error == NULL)
+        error = restore_prepare(stage, version_floor, pool);
+    if (error != NULL) {
+        fail(backup, error);
+        if (stage != NULL)
+            stage_remove(stage, pool);
+        sqlite3_close(target);
         return EXIT_FAILED;
     }
-    wk_db_close(db);
 
-    /* The backup may be of an older schema.
-     * NOTE: between the restore's commit and the one below, a process
-     * that kept a page at the backup's page version may serve it, for
-     * the few milliseconds that this takes. */
-    if (tenant_open(&db, path, WK_DB_MIGRATE, pool) != EXIT_OK)
-        return EXIT_FAILED;
-    if (!page_version_raise(db, before)) {
-        fail(path, apr_psprintf(pool, "restored, but cannot move the page "
-                                "version on: %s; restart Apache so that "
-                                "no process serves pages it kept",
-                                sqlite3_errmsg(wk_db_handle(db))));
-        wk_db_close(db);
+    error = stage_restore(target, stage, pool);
+    url_after = query_text(target, BASE_URL_SQL, pool);
+    sqlite3_close(target);
+    stage_remove(stage, pool);
+    if (error != NULL) {
+        fail(path, error);
         return EXIT_FAILED;
     }
-    wk_db_close(db);
-    printf("%s: restored from %s\n", path, backup);
+    printf("%s: restored from %s; every author is signed out\n", path,
+           backup);
+    if (strcmp(url_before, url_after) != 0)
+        printf("%s: note: the base URL was %s and is now %s, the backup's\n",
+               path, url_before, url_after);
     return EXIT_OK;
 }
 

@@ -62,9 +62,13 @@ system('sqlite3', "$dir/newer.db", ".restore $dir/backup.db") == 0
     or die 'copy backup';
 system('sqlite3', "$dir/newer.db", 'PRAGMA user_version = 999') == 0
     or die 'set version';
+system('sqlite3', "$dir/foreign.db",
+       'CREATE TABLE t (x); PRAGMA user_version = 3') == 0
+    or die 'foreign file';
 my @bad = (
     [ "$dir/notes.txt", qr/not a writekit tenant file/, 'text file' ],
-    [ "$dir/missing.db", qr/cannot read the backup: No such file/,
+    [ "$dir/foreign.db", qr/not a writekit blog/, 'other SQLite file' ],
+    [ "$dir/missing.db", qr/cannot read the file: No such file/,
       'missing file' ],
     [ "$dir/newer.db", qr/schema version 999 is newer than \d+/,
       'newer schema' ],
@@ -81,9 +85,41 @@ ok(!-e "$dir/missing.db", 'missing backup not created');
 is(status_of('/posts/kept'), 200, 'tenant unchanged by bad backups');
 is(integrity(), 'ok', 'tenant file sound after bad backups');
 
+# A backup in another page size than the tenant's.
+system('sqlite3', "$dir/small-pages.db", ".restore $dir/backup.db",
+       'PRAGMA journal_mode = DELETE', 'PRAGMA page_size = 1024', 'VACUUM') == 0
+    or die 'small pages';
+($rc, $out, $err) = writekit('restore', $file, "$dir/small-pages.db");
+is($rc, 0, 'backup of another page size restored') or diag($err);
+is(status_of('/posts/kept'), 200, 'restored from another page size');
+
+# Sessions live in the tenant file: a restore signs every author out, so
+# that a session revoked since the backup does not come back.
+add_author($file, 'ann@example.test', 'correct horse battery');
+chmod 0666, $file, "$file-wal", "$file-shm";
+my $client = api_client($host);
+is(api_sign_in($client, 'ann@example.test', 'correct horse battery')->code,
+   200, 'author signed in');
+is(system('sqlite3', $file, ".backup $dir/with-session.db"), 0,
+   'backup with the session taken');
+is(api_call($client, 'DELETE', 'session', csrf => 1)->code, 204,
+   'author signed out');
+($rc, $out, $err) = writekit('restore', $file, "$dir/with-session.db");
+is($rc, 0, 'backup with the session restored') or diag($err);
+like($out, qr/every author is signed out/, 'restore says authors are out');
+is(api_call($client, 'GET', 'session')->code, 401,
+   'revoked session stays revoked');
+
+# A damaged tenant file is what a restore is for.
+system('sqlite3', $file, 'DROP TABLE post_tags') == 0 or die 'drop';
+($rc, $out, $err) = writekit('restore', $file, "$dir/backup.db");
+is($rc, 0, 'restore into a damaged tenant succeeds') or diag($err);
+is(status_of('/posts/kept'), 200, 'damaged tenant serves again');
+is(integrity(), 'ok', 'tenant file sound after restoring a damaged one');
+
 ($rc, $out, $err) = writekit('restore', "$dir/nothing.db", "$dir/backup.db");
 is($rc, 1, 'restore into a missing tenant fails');
 ok(!-e "$dir/nothing.db", 'missing tenant not created');
 
-no_unexpected_errors($mark);
+no_unexpected_errors($mark, qr/WK00002: tenant .*restore\.mass\.example/);
 done_testing();
