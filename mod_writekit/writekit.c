@@ -222,10 +222,12 @@ static apr_status_t settings_write(wk_db_t *db, const char *title,
     return rv;
 }
 
-/* Removes a tenant file that this run created and could not finish. */
+/* Removes a SQLite file that this run created, with the files SQLite
+ * may have made beside it. */
 static void tenant_file_remove(const char *path, apr_pool_t *pool)
 {
     apr_file_remove(path, pool);
+    apr_file_remove(apr_pstrcat(pool, path, "-journal", NULL), pool);
     apr_file_remove(apr_pstrcat(pool, path, "-wal", NULL), pool);
     apr_file_remove(apr_pstrcat(pool, path, "-shm", NULL), pool);
 }
@@ -518,14 +520,6 @@ static const char *backup_stage(const char **path, sqlite3 *source,
     return sql;
 }
 
-static void stage_remove(const char *path, apr_pool_t *pool)
-{
-    apr_file_remove(path, pool);
-    apr_file_remove(apr_pstrcat(pool, path, "-journal", NULL), pool);
-    apr_file_remove(apr_pstrcat(pool, path, "-wal", NULL), pool);
-    apr_file_remove(apr_pstrcat(pool, path, "-shm", NULL), pool);
-}
-
 /*
  * Copies the staged blog at stage into target in one write transaction,
  * so readers see the old blog or the restored one, never a mix.  Returns
@@ -601,7 +595,7 @@ static int command_restore(int argc, const char *const *argv,
     if (error != NULL) {
         fail(backup, error);
         if (stage != NULL)
-            stage_remove(stage, pool);
+            tenant_file_remove(stage, pool);
         sqlite3_close(target);
         return EXIT_FAILED;
     }
@@ -609,7 +603,7 @@ static int command_restore(int argc, const char *const *argv,
     error = stage_restore(target, stage, pool);
     url_after = query_text(target, BASE_URL_SQL, pool);
     sqlite3_close(target);
-    stage_remove(stage, pool);
+    tenant_file_remove(stage, pool);
     if (error != NULL) {
         fail(path, error);
         return EXIT_FAILED;
