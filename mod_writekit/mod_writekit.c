@@ -392,7 +392,8 @@ static const char *page_file_name(request_rec *r, const route_t *route,
     int list_page = route->kind == ROUTE_INDEX || route->kind == ROUTE_TAG
                     ? request_page(r) : 0;
 
-    return wk_page_file_name(stamp, r->uri, list_page, r->pool);
+    return wk_page_file_name(stamp, server_conf(r->server)->page_scope,
+                             r->uri, list_page, r->pool);
 }
 
 /*
@@ -985,6 +986,24 @@ static int page_from_cache(request_rec *r, wk_db_t *db, route_t *route)
     return send_kept_page(r, route, &page);
 }
 
+/*
+ * Closes this process's idle tenants at most once a second, so that a
+ * tenant read only from kept pages still closes after the idle timeout,
+ * and its -wal file, which keeps page files from being written
+ * (page_file_keep()), goes with its last connection.
+ */
+static void tenants_close_idle(apr_time_t now)
+{
+    static apr_time_t last;
+    apr_time_t seen = __atomic_load_n(&last, __ATOMIC_RELAXED);
+
+    if (now - seen < apr_time_from_sec(1)
+        || !__atomic_compare_exchange_n(&last, &seen, now, 0,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        return;
+    wk_cache_close_idle(tenant_cache, now);
+}
+
 static int serve_route(request_rec *r, wk_server_conf_t *conf,
                        route_t *route)
 {
@@ -994,6 +1013,8 @@ static int serve_route(request_rec *r, wk_server_conf_t *conf,
     int status;
 
     site_fallback(&site, &fallback_settings, r, conf);
+    if (tenant_cache != NULL)
+        tenants_close_idle(r->request_time);
 
     /* A kept page needs neither the settings nor the theme, and while
      * the tenant's files are unchanged not even the tenant. */

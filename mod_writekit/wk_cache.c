@@ -441,6 +441,13 @@ int wk_cache_note_query_fault(wk_cache_t *cache, wk_db_t *db,
     return log;
 }
 
+void wk_cache_close_idle(wk_cache_t *cache, apr_time_t now)
+{
+    apr_thread_mutex_lock(cache->mutex);
+    cache_trim(cache, now, 0);
+    apr_thread_mutex_unlock(cache->mutex);
+}
+
 /* Bounds the memory of missing paths, which clients cannot choose. */
 #define MISSING_MAX 1024
 

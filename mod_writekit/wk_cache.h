@@ -77,6 +77,14 @@ int wk_cache_note_query_fault(wk_cache_t *cache, wk_db_t *db,
  */
 int wk_cache_report_missing(wk_cache_t *cache, const char *path);
 
+/*
+ * Closes the tenants idle for longer than the idle timeout.  Opening a
+ * tenant does this too, but a process that serves every request from
+ * kept pages opens none, and SQLite removes a tenant's -wal file only
+ * when its last connection closes.
+ */
+void wk_cache_close_idle(wk_cache_t *cache, apr_time_t now);
+
 /* Returns the number of tenants open now (for tests and benchmarks). */
 int wk_cache_open_tenants(wk_cache_t *cache);
 

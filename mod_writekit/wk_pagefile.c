@@ -113,37 +113,77 @@ static void generations_clear(const char *root, const char *keep,
 }
 
 /*
- * Checks that only the user the server starts as can write to root.  The
- * parent, often root, removes and creates directories in it at every
- * start, and another user who could rename entries there could turn
- * those steps against other files.
+ * Checks that no user but root and the one the server starts as can
+ * change what the path names: neither the directory itself nor any
+ * directory above it, unless that one is sticky like /tmp.  The parent,
+ * often root, removes and creates directories in root at every start,
+ * and a user who could rename entries on the way could turn those steps
+ * against other files.
  */
-static apr_status_t root_check(char **error, const char *root,
+static apr_status_t path_check(char **error, const char *path, int last,
                                apr_pool_t *pool)
 {
     apr_finfo_t finfo;
+    char message[120];
     apr_status_t rv;
 
-    rv = apr_stat(&finfo, root, APR_FINFO_TYPE | APR_FINFO_USER
-                                | APR_FINFO_PROT, pool);
-    if (rv != APR_SUCCESS || finfo.filetype != APR_DIR) {
-        *error = apr_psprintf(pool, "%s is not a directory", root);
-        return rv != APR_SUCCESS ? rv : APR_ENOTDIR;
+    rv = apr_stat(&finfo, path, APR_FINFO_LINK | APR_FINFO_TYPE
+                                | APR_FINFO_USER | APR_FINFO_PROT, pool);
+    if (rv != APR_SUCCESS) {
+        *error = apr_psprintf(pool, "cannot read %s: %s", path,
+                              apr_strerror(rv, message, sizeof(message)));
+        return rv;
     }
-    if ((uid_t)finfo.user != geteuid()) {
-        *error = apr_psprintf(pool, "%s belongs to uid %lu, not to the "
-                              "user the server starts as (uid %lu)", root,
-                              (unsigned long)finfo.user,
+    if (finfo.filetype == APR_LNK) {
+        *error = apr_psprintf(pool, "%s is a symbolic link; name the "
+                              "directory it points to", path);
+        return APR_EACCES;
+    }
+    if (finfo.filetype != APR_DIR) {
+        *error = apr_psprintf(pool, "%s is not a directory", path);
+        return APR_ENOTDIR;
+    }
+    if ((uid_t)finfo.user != geteuid() && finfo.user != 0) {
+        *error = apr_psprintf(pool, "%s belongs to uid %lu, neither root "
+                              "nor the user the server starts as (uid %lu)",
+                              path, (unsigned long)finfo.user,
                               (unsigned long)geteuid());
         return APR_EACCES;
     }
-    if (finfo.protection & (APR_FPROT_GWRITE | APR_FPROT_WWRITE)) {
+    if ((finfo.protection & (APR_FPROT_GWRITE | APR_FPROT_WWRITE))
+        && (last || !(finfo.protection & APR_FPROT_WSTICKY))) {
         *error = apr_psprintf(pool, "%s is writable by other users; make "
                               "it writable by its owner only (chmod "
-                              "go-w)", root);
+                              "go-w)", path);
         return APR_EACCES;
     }
     return APR_SUCCESS;
+}
+
+/* Runs path_check() on root and on every directory above it. */
+static apr_status_t root_check(char **error, const char *root,
+                               apr_pool_t *pool)
+{
+    char *path = apr_pstrdup(pool, root);
+    apr_size_t len = strlen(path);
+    apr_status_t rv;
+    int last = 1;
+
+    while (len > 1 && path[len - 1] == '/')
+        path[--len] = '\0';
+    for (;;) {
+        rv = path_check(error, path, last, pool);
+        if (rv != APR_SUCCESS || len <= 1)
+            return rv;
+        while (len > 1 && path[len - 1] != '/')
+            len--;
+        if (len > 1)
+            len--;
+        path[len] = '\0';
+        if (len == 0)
+            return APR_SUCCESS;
+        last = 0;
+    }
 }
 
 /* Makes path a directory of its own: anything else under that name,
@@ -195,7 +235,8 @@ apr_status_t wk_page_dir_prepare(const char **dir, char **error,
     return APR_SUCCESS;
 }
 
-const char *wk_page_file_name(const wk_page_stamp_t *stamp, const char *uri,
+const char *wk_page_file_name(const wk_page_stamp_t *stamp,
+                              const char *scope, const char *uri,
                               int list_page, apr_pool_t *pool)
 {
     unsigned char digest[APR_MD5_DIGESTSIZE];
@@ -209,6 +250,8 @@ const char *wk_page_file_name(const wk_page_stamp_t *stamp, const char *uri,
     ident[2] = (apr_uint64_t)list_page;
     apr_md5_init(&md5);
     apr_md5_update(&md5, ident, sizeof(ident));
+    if (scope != NULL)
+        apr_md5_update(&md5, scope, strlen(scope) + 1);
     apr_md5_update(&md5, uri, strlen(uri));
     apr_md5_final(digest, &md5);
 

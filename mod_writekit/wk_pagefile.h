@@ -17,8 +17,8 @@
  * removes the others.
  *
  * One file contains one page of one tenant.  Its name is a digest of the
- * tenant file's device and inode, the request's path and the page number
- * of a list.  Host, port and query are kept inside the file and compared
+ * tenant file's device and inode, the virtual host, the request's path
+ * and the page number of a list.  Host, port and query are kept inside the file and compared
  * on reading, but they are not part of the name.  Variants of one page
  * (another Host header for the same tenant, another query string) replace
  * each other, so the number of files is bounded by the pages the tenants
@@ -50,10 +50,12 @@ apr_status_t wk_page_dir_prepare(const char **dir, char **error,
 
 /*
  * Returns the name, without directory, of the file of the page at uri of
- * the tenant file whose stamp is stamp.  list_page is the page number of
- * an index or tag list, 0 for other pages.
+ * the tenant file whose stamp is stamp, for the virtual host whose scope
+ * (a digest of what its pages depend on) is scope, or NULL.  list_page
+ * is the page number of an index or tag list, 0 for other pages.
  */
-const char *wk_page_file_name(const wk_page_stamp_t *stamp, const char *uri,
+const char *wk_page_file_name(const wk_page_stamp_t *stamp,
+                              const char *scope, const char *uri,
                               int list_page, apr_pool_t *pool);
 
 /*

@@ -56,6 +56,13 @@ sub page_files {
     return @found;
 }
 
+sub file_text {
+    my ($path) = @_;
+    open my $fh, '<', $path or return '';
+    local $/;
+    return <$fh> // '';
+}
+
 sub generations { map { m{/(gen-[0-9a-f]+)$} } glob "$root/gen-*" }
 
 sub tenant_opened {
@@ -194,6 +201,22 @@ chmod 0700, $gen;
     is($r->code, 200, "other port with the main port's host name");
     like($r->decoded_content, qr/theme two/,
          "other port keeps its theme for the main port's host name");
+
+    # One file for each host, which requests to the other leave alone.
+    # The same page for another Host value replaces the file, so this
+    # comes before the requests with a port in the Host header.
+    my $scoped = tenant_dir() . '/scoped.db';
+    my @files = grep { index(file_text($_), "$scoped\n") >= 0 }
+        glob "$root/gen-*/*";
+    is(scalar @files, 2, 'one page file for each host');
+    my @inodes = map { (stat $_)[1] } @files;
+    for (1 .. 3) {
+        $ua->get($alt, Host => 'scoped.test');
+        blog_get('scoped.test', '/posts/s');
+    }
+    is(join(' ', map { (stat $_)[1] // 'gone' } @files), "@inodes",
+       'requests to both hosts rewrite neither file');
+
     $r = $ua->get($alt, Host => $main_host);
     like($r->decoded_content, qr/theme two/,
          "other port keeps its theme for the main port's Host");

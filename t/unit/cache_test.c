@@ -181,6 +181,32 @@ static void test_idle_timeout(apr_pool_t *pool)
        wk_cache_open_tenants(cache));
 }
 
+/* A process that serves only kept pages opens no tenant, and must still
+ * close the idle ones, so that their -wal files go. */
+static void test_close_idle(apr_pool_t *pool)
+{
+    wk_cache_limits_t limits = { 8, 4, apr_time_from_msec(50) };
+    const char *path = apr_pstrcat(pool, tmpdir, "/idle.db", NULL);
+    apr_finfo_t wal;
+    wk_cache_t *cache;
+    int first;
+
+    /* A tenant of its own: other tests' caches keep theirs open. */
+    make_tenant(path, pool);
+    wk_cache_create(&cache, &limits, pool);
+    borrow(cache, path, &first, pool);
+    ok(wk_cache_open_tenants(cache) == 1, "tenant open");
+    wk_cache_close_idle(cache, apr_time_now());
+    ok(wk_cache_open_tenants(cache) == 1, "tenant in use recently stays");
+    apr_sleep(apr_time_from_msec(120));
+    wk_cache_close_idle(cache, apr_time_now());
+    ok(wk_cache_open_tenants(cache) == 0,
+       "idle tenant closed without a request (%d open)",
+       wk_cache_open_tenants(cache));
+    ok(apr_stat(&wal, apr_pstrcat(pool, path, "-wal", NULL), APR_FINFO_TYPE,
+                pool) != APR_SUCCESS, "its -wal file is gone");
+}
+
 typedef struct worker {
     wk_cache_t *cache;
     int failures;
@@ -246,6 +272,7 @@ int main(int argc, const char *const *argv)
     test_missing_and_corrupt(pool);
     test_replaced_file(pool);
     test_idle_timeout(pool);
+    test_close_idle(pool);
     test_threads(pool);
 
     if (system(apr_psprintf(pool, "rm -rf '%s'", tmpdir)) != 0)

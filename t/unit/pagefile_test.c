@@ -83,18 +83,20 @@ static void name_tests(apr_pool_t *pool)
     wk_page_stamp_t stamp = stamp_of(42, 100);
     wk_page_stamp_t other_file = stamp_of(43, 100);
     wk_page_stamp_t later = stamp_of(42, 200);
-    const char *name = wk_page_file_name(&stamp, "/posts/a", 0, pool);
+    const char *name = wk_page_file_name(&stamp, "s1", "/posts/a", 0, pool);
 
     ok(strlen(name) == 32 && strspn(name, "0123456789abcdef") == 32,
        "name is 32 hex digits");
-    is_str(wk_page_file_name(&later, "/posts/a", 0, pool), name,
+    is_str(wk_page_file_name(&later, "s1", "/posts/a", 0, pool), name,
            "name stays when the tenant changes");
-    ok(strcmp(wk_page_file_name(&other_file, "/posts/a", 0, pool), name)
+    ok(strcmp(wk_page_file_name(&other_file, "s1", "/posts/a", 0, pool), name)
        != 0, "name differs by tenant file");
-    ok(strcmp(wk_page_file_name(&stamp, "/posts/b", 0, pool), name) != 0,
+    ok(strcmp(wk_page_file_name(&stamp, "s1", "/posts/b", 0, pool), name) != 0,
        "name differs by path");
-    ok(strcmp(wk_page_file_name(&stamp, "/posts/a", 2, pool), name) != 0,
+    ok(strcmp(wk_page_file_name(&stamp, "s1", "/posts/a", 2, pool), name) != 0,
        "name differs by list page");
+    ok(strcmp(wk_page_file_name(&stamp, "s2", "/posts/a", 0, pool), name)
+       != 0, "name differs by virtual host");
 }
 
 static void read_write_tests(const char *dir, apr_pool_t *pool)
@@ -103,7 +105,7 @@ static void read_write_tests(const char *dir, apr_pool_t *pool)
     wk_page_stamp_t stamp = stamp_of(42, 100);
     wk_page_stamp_t later = stamp_of(42, 200);
     const char *key = "/t.db\n42\nhttp://a.test:80\n/posts/a?";
-    const char *name = wk_page_file_name(&stamp, "/posts/a", 0, pool);
+    const char *name = wk_page_file_name(&stamp, "s1", "/posts/a", 0, pool);
     const char *path = apr_pstrcat(pool, dir, "/", name, NULL);
     apr_time_t now = apr_time_from_sec(5000);
     wk_page_t page, got;
@@ -279,6 +281,42 @@ static void root_owner_tests(const char *root, apr_pool_t *pool)
     ok(error != NULL && strstr(error, "writable by other users") != NULL
        && strstr(error, open_root) != NULL,
        "error names the root and the reason: %s", error ? error : "(none)");
+
+    /* A directory above the root that others may write to lets them
+     * swap the root for a link, unless it is sticky like /tmp. */
+    {
+        const char *open_parent = apr_pstrcat(pool, root, "/wide", NULL);
+        const char *sticky = apr_pstrcat(pool, root, "/sticky", NULL);
+        const char *target = apr_pstrcat(pool, root, "/real-pages", NULL);
+        const char *link = apr_pstrcat(pool, root, "/linked-pages", NULL);
+
+        apr_dir_make(open_parent, APR_FPROT_OS_DEFAULT, pool);
+        chmod(open_parent, 0777);
+        error = NULL;
+        ok(wk_page_dir_prepare(&dir, &error,
+                               apr_pstrcat(pool, open_parent, "/pages",
+                                           NULL), GEN_A, pool)
+           != APR_SUCCESS, "root under a directory writable by all "
+           "rejected");
+        ok(error != NULL && strstr(error, open_parent) != NULL,
+           "error names that directory: %s", error ? error : "(none)");
+
+        apr_dir_make(sticky, APR_FPROT_OS_DEFAULT, pool);
+        chmod(sticky, 01777);
+        ok(wk_page_dir_prepare(&dir, &error,
+                               apr_pstrcat(pool, sticky, "/pages", NULL),
+                               GEN_A, pool) == APR_SUCCESS,
+           "root under a sticky directory accepted");
+
+        apr_dir_make(target, APR_FPROT_OS_DEFAULT, pool);
+        chmod(target, 0755);
+        ok(symlink(target, link) == 0, "link to a root made");
+        error = NULL;
+        ok(wk_page_dir_prepare(&dir, &error, link, GEN_A, pool)
+           != APR_SUCCESS, "root that is a link rejected");
+        ok(error != NULL && strstr(error, "symbolic link") != NULL,
+           "error says it is a link: %s", error ? error : "(none)");
+    }
 
     if (geteuid() == 0) {
         const char *their_root = apr_pstrcat(pool, root, "/theirs", NULL);
