@@ -988,9 +988,9 @@ static int page_from_cache(request_rec *r, wk_db_t *db, route_t *route)
 
 /*
  * Closes this process's idle tenants at most once a second, so that a
- * tenant read only from kept pages still closes after the idle timeout,
- * and its -wal file, which keeps page files from being written
- * (page_file_keep()), goes with its last connection.
+ * tenant read only from kept pages still closes after the idle timeout.
+ * Its -wal file goes with its last connection, and while it is there no
+ * page file is written for the tenant (page_file_keep()).
  */
 static void tenants_close_idle(apr_time_t now)
 {
