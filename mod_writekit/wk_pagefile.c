@@ -5,6 +5,8 @@
  * the directory's name changes with the module's binary, so a file is
  * only ever read by the build that wrote it.
  */
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -134,11 +136,18 @@ static apr_status_t path_check(char **error, const char *path, int last,
                               apr_strerror(rv, message, sizeof(message)));
         return rv;
     }
-    if (finfo.filetype == APR_LNK) {
+    if (finfo.filetype == APR_LNK && last) {
         *error = apr_psprintf(pool, "%s is a symbolic link; name the "
                               "directory it points to", path);
         return APR_EACCES;
     }
+
+    /* A link above root, such as /var/run, can only be replaced through
+     * the directory that holds it, which the next step checks; where it
+     * leads is checked on the resolved path (root_check()). */
+    if (finfo.filetype == APR_LNK
+        && ((uid_t)finfo.user == geteuid() || finfo.user == 0))
+        return APR_SUCCESS;
     if (finfo.filetype != APR_DIR) {
         *error = apr_psprintf(pool, "%s is not a directory", path);
         return APR_ENOTDIR;
@@ -160,11 +169,11 @@ static apr_status_t path_check(char **error, const char *path, int last,
     return APR_SUCCESS;
 }
 
-/* Runs path_check() on root and on every directory above it. */
-static apr_status_t root_check(char **error, const char *root,
-                               apr_pool_t *pool)
+/* Runs path_check() on path and on every directory above it. */
+static apr_status_t path_chain_check(char **error, const char *start,
+                                     apr_pool_t *pool)
 {
-    char *path = apr_pstrdup(pool, root);
+    char *path = apr_pstrdup(pool, start);
     apr_size_t len = strlen(path);
     apr_status_t rv;
     int last = 1;
@@ -184,6 +193,21 @@ static apr_status_t root_check(char **error, const char *root,
             return APR_SUCCESS;
         last = 0;
     }
+}
+
+/* Checks root as named and, when links above it lead elsewhere, as
+ * resolved. */
+static apr_status_t root_check(char **error, const char *root,
+                               apr_pool_t *pool)
+{
+    char resolved[PATH_MAX];
+    apr_status_t rv;
+
+    rv = path_chain_check(error, root, pool);
+    if (rv != APR_SUCCESS || realpath(root, resolved) == NULL
+        || strcmp(resolved, root) == 0)
+        return rv;
+    return path_chain_check(error, resolved, pool);
 }
 
 /* Makes path a directory of its own: anything else under that name,

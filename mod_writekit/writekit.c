@@ -16,6 +16,7 @@
 #include <apr_file_info.h>
 #include <apr_file_io.h>
 #include <apr_general.h>
+#include <apr_hash.h>
 #include <apr_lib.h>
 #include <apr_md5.h>
 
@@ -441,6 +442,82 @@ static const char *query_text(sqlite3 *handle, const char *sql,
 
 #define BASE_URL_SQL "SELECT value FROM settings WHERE name = 'base_url'"
 
+/* Returns the schema objects of handle, name to SQL text, on pool. */
+static apr_hash_t *schema_objects(sqlite3 *handle, apr_pool_t *pool)
+{
+    apr_hash_t *objects = apr_hash_make(pool);
+    sqlite3_stmt *stmt;
+
+    if (sqlite3_prepare_v2(handle, "SELECT type || ' ' || name,"
+                           " coalesce(sql, '') FROM sqlite_master", -1,
+                           &stmt, NULL) != SQLITE_OK)
+        return objects;
+    while (sqlite3_step(stmt) == SQLITE_ROW)
+        apr_hash_set(objects,
+                     apr_pstrdup(pool,
+                                 (const char *)sqlite3_column_text(stmt, 0)),
+                     APR_HASH_KEY_STRING,
+                     apr_pstrdup(pool,
+                                 (const char *)sqlite3_column_text(stmt, 1)));
+    sqlite3_finalize(stmt);
+    return objects;
+}
+
+/* Names the object of have, first in sort order, that want lacks or
+ * defines otherwise, with what, or returns NULL. */
+static const char *schema_object_extra(apr_hash_t *have, apr_hash_t *want,
+                                       const char *what, apr_pool_t *pool)
+{
+    const char *first = NULL;
+    apr_hash_index_t *hi;
+
+    for (hi = apr_hash_first(pool, have); hi; hi = apr_hash_next(hi)) {
+        const char *name = apr_hash_this_key(hi);
+        const char *sql = apr_hash_get(want, name, APR_HASH_KEY_STRING);
+
+        if ((sql == NULL || strcmp(sql, apr_hash_this_val(hi)) != 0)
+            && (first == NULL || strcmp(name, first) < 0))
+            first = name;
+    }
+    return first != NULL ? apr_psprintf(pool, "%s %s", first, what) : NULL;
+}
+
+/*
+ * Compares the schema of the migrated copy at path with the one this
+ * build makes for a new tenant, in a file of its own beside it.  A
+ * backup may carry tables of another shape, views where tables belong,
+ * or triggers that would run in the live blog; the restore takes none
+ * of them.  Returns NULL, or a message naming one difference.
+ */
+static const char *schema_check(sqlite3 *copy, const char *path,
+                                apr_pool_t *pool)
+{
+    const char *fresh = apr_pstrcat(pool, path, "-fresh", NULL);
+    const char *error = NULL;
+    apr_hash_t *want, *have;
+    wk_db_t *db;
+    char *open_error = NULL;
+
+    if (wk_db_open(&db, fresh, WK_DB_CREATE | WK_DB_MIGRATE, &open_error,
+                   pool) != APR_SUCCESS) {
+        tenant_file_remove(fresh, pool);
+        return apr_psprintf(pool, "cannot make a new tenant to compare "
+                            "with: %s", open_error);
+    }
+    want = schema_objects(wk_db_handle(db), pool);
+    wk_db_close(db);
+    tenant_file_remove(fresh, pool);
+
+    have = schema_objects(copy, pool);
+    error = schema_object_extra(have, want, "is not one this build makes",
+                                pool);
+    if (error == NULL)
+        error = schema_object_extra(want, have, "is missing or differs",
+                                    pool);
+    return error == NULL ? NULL
+        : apr_psprintf(pool, "not a writekit blog: its %s", error);
+}
+
 /*
  * Turns the copy of a backup at path into the blog to restore: migrates
  * it, checks that it is a blog, signs every author out, because a
@@ -455,11 +532,17 @@ static const char *restore_prepare(const char *path,
     wk_settings_t settings;
     apr_int64_t version;
     apr_time_t next_visible;
+    const char *schema_error;
     char *error = NULL, *sql;
     wk_db_t *db;
 
     if (wk_db_open(&db, path, WK_DB_MIGRATE, &error, pool) != APR_SUCCESS)
         return apr_psprintf(pool, "not a writekit blog: %s", error);
+    schema_error = schema_check(wk_db_handle(db), path, pool);
+    if (schema_error != NULL) {
+        wk_db_close(db);
+        return schema_error;
+    }
     if (wk_settings_load(&settings, db, pool) != APR_SUCCESS
         || wk_site_version(&version, &next_visible, db, apr_time_now())
            != APR_SUCCESS) {
@@ -540,6 +623,9 @@ static const char *stage_restore(sqlite3 *target, const char *stage,
                              sqlite3_errmsg(target),
                              rc == SQLITE_BUSY || rc == SQLITE_LOCKED
                              ? "; another writer holds the file, try again"
+                             : rc == SQLITE_NOTADB
+                             ? "; move the file aside, make a new one with "
+                               "'writekit init' and restore into that"
                              : "");
     sqlite3_close(source);
     return error;

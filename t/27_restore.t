@@ -65,9 +65,29 @@ system('sqlite3', "$dir/newer.db", 'PRAGMA user_version = 999') == 0
 system('sqlite3', "$dir/foreign.db",
        'CREATE TABLE t (x); PRAGMA user_version = 3') == 0
     or die 'foreign file';
+# Backups that are blogs but carry objects of their own: a trigger that
+# would keep sessions alive in the live blog, and a users table of
+# another shape.
+sub backup_changed {
+    my ($name, @sql) = @_;
+    system('sqlite3', "$dir/$name", ".restore $dir/backup.db") == 0
+        or die "copy $name";
+    system('sqlite3', "$dir/$name", @sql) == 0 or die "change $name";
+    return "$dir/$name";
+}
+my $trigger = backup_changed('trigger.db',
+    'CREATE TRIGGER keep_sessions BEFORE DELETE ON sessions'
+    . ' BEGIN SELECT RAISE(IGNORE); END');
+my $users = backup_changed('users.db', 'PRAGMA foreign_keys = OFF',
+    'ALTER TABLE users RENAME TO users_old',
+    'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)');
 my @bad = (
     [ "$dir/notes.txt", qr/not a writekit tenant file/, 'text file' ],
     [ "$dir/foreign.db", qr/not a writekit blog/, 'other SQLite file' ],
+    [ $trigger, qr/not a writekit blog: its trigger keep_sessions is not one this build makes/,
+      'backup with a trigger of its own' ],
+    [ $users, qr/not a writekit blog: its index sqlite_autoindex_users_old_1 is not one/,
+      'backup with another users table' ],
     [ "$dir/missing.db", qr/cannot read the file: No such file/,
       'missing file' ],
     [ "$dir/newer.db", qr/schema version 999 is newer than \d+/,
@@ -116,6 +136,17 @@ system('sqlite3', $file, 'DROP TABLE post_tags') == 0 or die 'drop';
 is($rc, 0, 'restore into a damaged tenant succeeds') or diag($err);
 is(status_of('/posts/kept'), 200, 'damaged tenant serves again');
 is(integrity(), 'ok', 'tenant file sound after restoring a damaged one');
+
+# A tenant whose header is gone is no SQLite file: the message says how
+# to restore anyway.
+system('cp', $file, "$dir/headless.db") == 0 or die 'copy';
+open my $head, '+<', "$dir/headless.db" or die $!;
+print $head "\0" x 100;
+close $head;
+($rc, $out, $err) = writekit('restore', "$dir/headless.db", "$dir/backup.db");
+is($rc, 1, 'restore into a file with no header fails');
+like($err, qr/make a new one with 'writekit init' and restore into that/,
+     'message says how to go on');
 
 ($rc, $out, $err) = writekit('restore', "$dir/nothing.db", "$dir/backup.db");
 is($rc, 1, 'restore into a missing tenant fails');

@@ -316,6 +316,22 @@ static void root_owner_tests(const char *root, apr_pool_t *pool)
            != APR_SUCCESS, "root that is a link rejected");
         ok(error != NULL && strstr(error, "symbolic link") != NULL,
            "error says it is a link: %s", error ? error : "(none)");
+
+        /* A link above the root, like /var/run, is fine when no one else
+         * can replace it, but where it leads is checked too. */
+        ok(wk_page_dir_prepare(&dir, &error,
+                               apr_pstrcat(pool, link, "/pages", NULL),
+                               GEN_A, pool) == APR_SUCCESS,
+           "root under a link accepted");
+        chmod(target, 0777);
+        error = NULL;
+        ok(wk_page_dir_prepare(&dir, &error,
+                               apr_pstrcat(pool, link, "/pages", NULL),
+                               GEN_A, pool) != APR_SUCCESS,
+           "root under a link to a directory writable by all rejected");
+        ok(error != NULL && strstr(error, target) != NULL,
+           "error names the resolved directory: %s",
+           error ? error : "(none)");
     }
 
     if (geteuid() == 0) {
