@@ -809,8 +809,9 @@ static int tenant_acquire(wk_db_t **db, request_rec *r,
     return tenant_unavailable(r, path, error, first_report);
 }
 
-/* Loads the tenant's settings; 503 (logged once) when they cannot be
- * read. */
+/* Loads the tenant's settings; 503 (logged at most once a minute) when
+ * they cannot be read.  The tenant stays open, so a repair through the
+ * -wal file shows on the next request. */
 static int tenant_settings(wk_settings_t **settings, request_rec *r,
                            wk_db_t *db)
 {
@@ -822,8 +823,8 @@ static int tenant_settings(wk_settings_t **settings, request_rec *r,
     error = apr_psprintf(r->pool, "cannot read settings: %s",
                          sqlite3_errmsg(wk_db_handle(db)));
     return tenant_unavailable(r, wk_db_path(db), error,
-                              wk_cache_report_fault(tenant_cache, db, WK_EDB,
-                                                    error, r->pool));
+                              wk_cache_note_query_fault(tenant_cache, db,
+                                                        r->request_time));
 }
 
 /*

@@ -403,24 +403,6 @@ apr_status_t wk_cache_acquire(wk_db_t **db, wk_cache_t *cache,
     return APR_SUCCESS;
 }
 
-int wk_cache_report_fault(wk_cache_t *cache, wk_db_t *db,
-                          apr_status_t status, const char *message,
-                          apr_pool_t *pool)
-{
-    tenant_t *tenant;
-    int first_report = 0;
-
-    apr_thread_mutex_lock(cache->mutex);
-    tenant = apr_hash_get(cache->tenants, wk_db_path(db),
-                          APR_HASH_KEY_STRING);
-    if (tenant != NULL && tenant->fault == APR_SUCCESS) {
-        fault_remember(tenant, status, message, pool);
-        first_report = 1;
-    }
-    apr_thread_mutex_unlock(cache->mutex);
-    return first_report;
-}
-
 int wk_cache_note_query_fault(wk_cache_t *cache, wk_db_t *db,
                               apr_time_t now)
 {

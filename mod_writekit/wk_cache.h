@@ -49,15 +49,6 @@ apr_status_t wk_cache_acquire(wk_db_t **db, wk_cache_t *cache,
                               int *first_report);
 
 /*
- * Marks the tenant of db as failed after a query on it failed (a file
- * corrupted while open), so later requests fail fast until the file
- * changes.  Returns 1 the first time, so the caller logs it once.
- */
-int wk_cache_report_fault(wk_cache_t *cache, wk_db_t *db,
-                          apr_status_t status, const char *message,
-                          apr_pool_t *pool);
-
-/*
  * Records that a query on the open tenant of db failed, without marking
  * the tenant failed: the next request tries again, so a repair committed
  * to the -wal file, which leaves the database file as it was, shows at

@@ -127,6 +127,18 @@ ok(-s "$file-wal", 'repair is in the -wal file');
 is("@codes", join(' ', (200) x 20),
    'repair through the -wal file served at once');
 
+# The same for the settings, which every rendered page reads first.
+chmod 0666, $file;
+system('sqlite3', $file, 'ALTER TABLE settings RENAME TO settings_gone') == 0
+    or die 'rename settings';
+@codes = map { blog_get('broken.test', '/tags/t')->code } 1 .. 20;
+ok(scalar(grep { $_ == 503 } @codes), "missing settings get 503 (@codes)");
+system('sqlite3', $file, 'ALTER TABLE settings_gone RENAME TO settings') == 0
+    or die 'rename settings back';
+@codes = map { blog_get('broken.test', '/tags/t')->code } 1 .. 20;
+is("@codes", join(' ', (200) x 20),
+   'settings repaired through the -wal file served at once');
+
 # Repaired: serving again
 make_blog('broken.db', title => 'Repaired Blog');
 like(blog_get('broken.test', '/')->decoded_content, qr/Repaired Blog/,
