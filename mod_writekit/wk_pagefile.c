@@ -143,8 +143,8 @@ static apr_status_t path_check(char **error, const char *path, int last,
     }
 
     /* A link above root, such as /var/run, can only be replaced through
-     * the directory that holds it, which the next step checks; where it
-     * leads is checked on the resolved path (root_check()). */
+     * the directory that contains it, which the next step checks.  Where
+     * it leads is checked on the resolved path (root_check()). */
     if (finfo.filetype == APR_LNK
         && ((uid_t)finfo.user == geteuid() || finfo.user == 0))
         return APR_SUCCESS;

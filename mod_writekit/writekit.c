@@ -649,7 +649,7 @@ static int command_restore(int argc, const char *const *argv,
     backup = arg_at(&args, 1);
 
     /* FILE may be damaged, which is when a restore is needed, so it is
-     * opened as SQLite sees it, not as a tenant. */
+     * opened as a plain SQLite file, not as a tenant. */
     error = regular_file_check(path, pool);
     if (error == NULL
         && sqlite3_open_v2(path, &target, SQLITE_OPEN_READWRITE, NULL)
