@@ -290,20 +290,30 @@ static int command_init(int argc, const char *const *argv, apr_pool_t *pool)
 /* migrate                                                                 */
 /* ---------------------------------------------------------------------- */
 
+/* Returns the first column of sql's first row as an integer, or fallback
+ * when the query fails or returns no row. */
+static apr_int64_t query_int(sqlite3 *handle, const char *sql,
+                             apr_int64_t fallback)
+{
+    sqlite3_stmt *stmt;
+    apr_int64_t value = fallback;
+
+    if (sqlite3_prepare_v2(handle, sql, -1, &stmt, NULL) == SQLITE_OK
+        && sqlite3_step(stmt) == SQLITE_ROW)
+        value = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return value;
+}
+
 /* Reads the schema version without changing the file; -1 when unreadable. */
 static int schema_version_peek(const char *path)
 {
     sqlite3 *handle = NULL;
-    sqlite3_stmt *stmt = NULL;
     int version = -1;
 
     if (sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY, NULL)
-        == SQLITE_OK
-        && sqlite3_prepare_v2(handle, "PRAGMA user_version", -1, &stmt, NULL)
-           == SQLITE_OK
-        && sqlite3_step(stmt) == SQLITE_ROW)
-        version = sqlite3_column_int(stmt, 0);
-    sqlite3_finalize(stmt);
+        == SQLITE_OK)
+        version = (int)query_int(handle, "PRAGMA user_version", -1);
     sqlite3_close(handle);
     return version;
 }
@@ -363,27 +373,31 @@ static sqlite3 *backup_open(const char **reason, const char *backup,
     sqlite3 *handle = NULL;
     sqlite3_stmt *stmt = NULL;
     const char *check = NULL;
-    int version;
+    apr_int64_t version = -1;
 
     *reason = regular_file_check(backup, pool);
     if (*reason != NULL)
         return NULL;
-    version = schema_version_peek(backup);
+    if (sqlite3_open_v2(backup, &handle, SQLITE_OPEN_READONLY, NULL)
+        == SQLITE_OK)
+        version = query_int(handle, "PRAGMA user_version", -1);
     if (version < 1) {
         *reason = "not a writekit tenant file (no schema version); "
                   "expected a file made by 'writekit init' or a copy of one";
+        sqlite3_close(handle);
         return NULL;
     }
     if (version > wk_schema_version()) {
-        *reason = apr_psprintf(pool, "schema version %d is newer than %d, "
-                               "the newest this build knows; upgrade "
-                               "writekit", version, wk_schema_version());
+        *reason = apr_psprintf(pool, "schema version %" APR_INT64_T_FMT
+                               " is newer than %d, the newest this build "
+                               "knows; upgrade writekit", version,
+                               wk_schema_version());
+        sqlite3_close(handle);
         return NULL;
     }
-    if (sqlite3_open_v2(backup, &handle, SQLITE_OPEN_READONLY, NULL)
+
+    if (sqlite3_prepare_v2(handle, "PRAGMA quick_check", -1, &stmt, NULL)
             == SQLITE_OK
-        && sqlite3_prepare_v2(handle, "PRAGMA quick_check", -1, &stmt,
-                              NULL) == SQLITE_OK
         && sqlite3_step(stmt) == SQLITE_ROW)
         check = apr_pstrdup(pool, (const char *)sqlite3_column_text(stmt, 0));
     sqlite3_finalize(stmt);
@@ -408,21 +422,6 @@ static int pages_copy(sqlite3 *dest, sqlite3 *source)
     rc = sqlite3_backup_step(copy, -1);
     sqlite3_backup_finish(copy);
     return rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
-/* Returns the first column of sql's first row as an integer, or fallback
- * when the query fails or returns no row. */
-static apr_int64_t query_int(sqlite3 *handle, const char *sql,
-                             apr_int64_t fallback)
-{
-    sqlite3_stmt *stmt;
-    apr_int64_t value = fallback;
-
-    if (sqlite3_prepare_v2(handle, sql, -1, &stmt, NULL) == SQLITE_OK
-        && sqlite3_step(stmt) == SQLITE_ROW)
-        value = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return value;
 }
 
 /* Returns the first column of sql's first row as text on pool, or "". */
@@ -486,8 +485,8 @@ static const char *schema_object_extra(apr_hash_t *have, apr_hash_t *want,
  * Compares the schema of the migrated copy at path with the one this
  * build makes for a new tenant, in a file of its own beside it.  A
  * backup may carry tables of another shape, views where tables belong,
- * or triggers that would run in the live blog; the restore takes none
- * of them.  Returns NULL, or a message naming one difference.
+ * or triggers that would run in the live blog, so the restore takes
+ * none of them.  Returns NULL, or a message naming one difference.
  */
 static const char *schema_check(sqlite3 *copy, const char *path,
                                 apr_pool_t *pool)
@@ -519,11 +518,12 @@ static const char *schema_check(sqlite3 *copy, const char *path,
 }
 
 /*
- * Turns the copy of a backup at path into the blog to restore: migrates
- * it, checks that it is a blog, signs every author out, because a
- * session revoked since the backup must stay revoked, and moves its page
- * version past version_floor, so no process serves a page it kept at a
- * version FILE had.  Returns NULL, or a message for fail().
+ * Turns the copy of a backup at path into the blog to restore.  It
+ * migrates the copy and checks that it is a blog.  It signs every author
+ * out, because a session revoked since the backup must stay revoked.
+ * And it moves the page version past version_floor, so no process serves
+ * a page it kept at a version FILE had.  Returns NULL, or a message for
+ * fail().
  */
 static const char *restore_prepare(const char *path,
                                    apr_int64_t version_floor,
