@@ -446,8 +446,8 @@ static void page_keep(request_rec *r, const char *content_type,
         return;
     if (page_cache != NULL)
         wk_page_cache_put(page_cache, route->cache_key,
-                          route->cache_version, route->cache_expires,
-                          route->cache_stamp, route->cache_mark, &page);
+                          route->cache_version, route->cache_stamp,
+                          route->cache_mark, &page);
     page_file_keep(r, route, &page);
 }
 
@@ -763,8 +763,9 @@ static int tenant_unavailable(request_rec *r, const char *path,
 
 /*
  * Sends the themed 503 for a query on an open tenant that failed, such as
- * on a file damaged while open, and logs the fault once a minute per
- * process.  The tenant stays open, so a repair shows on the next request.
+ * on a file damaged while open, and logs the fault as
+ * wk_cache_note_query_fault() allows.  The tenant stays open, so a repair
+ * shows on the next request.
  * what names what the query read.
  */
 static int send_tenant_fault(request_rec *r, const wk_site_t *site,
@@ -809,9 +810,9 @@ static int tenant_acquire(wk_db_t **db, request_rec *r,
     return tenant_unavailable(r, path, error, first_report);
 }
 
-/* Loads the tenant's settings; 503 (logged at most once a minute) when
- * they cannot be read.  The tenant stays open, so a repair through the
- * -wal file shows on the next request. */
+/* Loads the tenant's settings, or returns 503 when they cannot be read,
+ * logged as wk_cache_note_query_fault() allows.  The tenant stays open,
+ * so a repair through the -wal file shows on the next request. */
 static int tenant_settings(wk_settings_t **settings, request_rec *r,
                            wk_db_t *db)
 {
@@ -888,8 +889,8 @@ static int page_from_file(request_rec *r, const route_t *route,
                            r->pool))
         return 0;
     if (page_cache != NULL)
-        wk_page_cache_put(page_cache, key, PAGE_VERSION_NONE, page->expires,
-                          &route->stamp, NULL, page);
+        wk_page_cache_put(page_cache, key, PAGE_VERSION_NONE, &route->stamp,
+                          NULL, page);
     return 1;
 }
 

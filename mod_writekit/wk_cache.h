@@ -53,7 +53,9 @@ apr_status_t wk_cache_acquire(wk_db_t **db, wk_cache_t *cache,
  * the tenant failed: the next request tries again, so a repair committed
  * to the -wal file, which leaves the database file as it was, shows at
  * once.  Returns 1 when the caller should log the failure: the first
- * time, then at most once per WK_CACHE_QUERY_FAULT_INTERVAL.
+ * time, then at most once per WK_CACHE_QUERY_FAULT_INTERVAL while the
+ * tenant stays open in this process.  A tenant closed and opened again
+ * starts over, and so may log sooner.
  */
 #define WK_CACHE_QUERY_FAULT_INTERVAL apr_time_from_sec(60)
 

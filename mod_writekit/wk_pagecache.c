@@ -260,8 +260,7 @@ static const char *block_copy(char **at, const char *bytes, apr_size_t len)
 }
 
 void wk_page_cache_put(wk_page_cache_t *cache, const char *key,
-                       apr_int64_t version, apr_time_t expires,
-                       const wk_page_stamp_t *stamp,
+                       apr_int64_t version, const wk_page_stamp_t *stamp,
                        const wk_wal_mark_t *mark, const wk_page_t *page)
 {
     apr_size_t key_len = strlen(key), etag_len = strlen(page->etag);
@@ -286,7 +285,7 @@ void wk_page_cache_put(wk_page_cache_t *cache, const char *key,
                                           type_len);
     entry->page.last_modified = page->last_modified;
     entry->version = version;
-    entry->expires = expires;
+    entry->expires = page->expires;
     entry_vouch_for(entry, stamp, mark);
     entry->bytes = bytes;
 

@@ -34,7 +34,7 @@ typedef struct wk_page {
     const char *etag;
     const char *content_type;
     apr_time_t last_modified;
-    apr_time_t expires;       /* 0: current until a write; set by lookups */
+    apr_time_t expires;       /* when it stops being current, 0 for never */
 } wk_page_t;
 
 /*
@@ -126,13 +126,12 @@ int wk_page_cache_get_marked(wk_page_cache_t *cache, const char *key,
                              const wk_page_stamp_t *stamp, apr_time_t now,
                              wk_page_t *page, apr_pool_t *pool);
 
-/* Stores a copy of page under key; expires 0 means it never expires by
- * time.  stamp and mark, where they are not NULL, are the stamp and the
+/* Stores a copy of page under key, until page->expires when that is not
+ * 0.  stamp and mark, where they are not NULL, are the stamp and the
  * WAL-index header the caller read before it read version.  A page larger
  * than an eighth of the cache is not kept. */
 void wk_page_cache_put(wk_page_cache_t *cache, const char *key,
-                       apr_int64_t version, apr_time_t expires,
-                       const wk_page_stamp_t *stamp,
+                       apr_int64_t version, const wk_page_stamp_t *stamp,
                        const wk_wal_mark_t *mark, const wk_page_t *page);
 
 /* Returns the number of bytes in the cache now (for tests). */

@@ -22,6 +22,7 @@ static wk_page_t page_of(const char *body)
     page.etag = "\"e\"";
     page.content_type = "text/html; charset=utf-8";
     page.last_modified = apr_time_from_sec(1000);
+    page.expires = 0;
     return page;
 }
 
@@ -77,7 +78,7 @@ static void stamp_tests(apr_pool_t *pool)
     settle();
     ok(wk_page_stamp_read(&stamp, NULL, db, apr_time_now(), pool),
        "stamp of a settled file vouches");
-    wk_page_cache_put(cache, "k", 1, 0, &stamp, NULL, &page);
+    wk_page_cache_put(cache, "k", 1, &stamp, NULL, &page);
     ok(wk_page_stamp_read(&later, NULL, db, apr_time_now(), pool),
        "stamp read again vouches");
     ok(wk_page_cache_get_stamped(cache, "k", &later, apr_time_now(), &got,
@@ -113,8 +114,9 @@ static void stamp_tests(apr_pool_t *pool)
     ok(!wk_page_cache_get_stamped(cache, "k", &later, apr_time_now(), &got,
                                   pool), "page misses after the commit");
 
-    wk_page_cache_put(cache, "x", 1, apr_time_now() + apr_time_from_sec(1),
-                      &later, NULL, &page);
+    page.expires = apr_time_now() + apr_time_from_sec(1);
+    wk_page_cache_put(cache, "x", 1, &later, NULL, &page);
+    page.expires = 0;
     ok(wk_page_cache_get_stamped(cache, "x", &later, apr_time_now(), &got,
                                  pool), "stamped page hits before its expiry");
     ok(!wk_page_cache_get_stamped(cache, "x", &later,
@@ -122,7 +124,7 @@ static void stamp_tests(apr_pool_t *pool)
                                   &got, pool),
        "stamped page misses at its expiry");
 
-    wk_page_cache_put(cache, "n", 1, 0, NULL, NULL, &page);
+    wk_page_cache_put(cache, "n", 1, NULL, NULL, &page);
     ok(!wk_page_cache_get_stamped(cache, "n", &later, apr_time_now(), &got,
                                   pool), "page kept without a stamp misses");
 
@@ -151,8 +153,9 @@ static void mark_tests(apr_pool_t *pool)
 
     wk_page_cache_create(&cache, 64 * 1024, pool);
     page = page_of("<p>marked</p>");
-    wk_page_cache_put(cache, "m", 1, now + apr_time_from_sec(10), NULL,
-                      &first, &page);
+    page.expires = now + apr_time_from_sec(10);
+    wk_page_cache_put(cache, "m", 1, NULL, &first, &page);
+    page.expires = 0;
     ok(wk_page_cache_get_marked(cache, "m", &first, NULL, now, &got, pool),
        "marked page hits with its mark");
     is_str(got.body, "<p>marked</p>", "marked hit returns the body");
@@ -169,7 +172,7 @@ static void mark_tests(apr_pool_t *pool)
     ok(!wk_page_cache_get_marked(cache, "m", &first, NULL, now, &got, pool),
        "page misses with the old mark");
 
-    wk_page_cache_put(cache, "u", 1, 0, NULL, NULL, &page);
+    wk_page_cache_put(cache, "u", 1, NULL, NULL, &page);
     ok(!wk_page_cache_get_marked(cache, "u", &first, NULL, now, &got, pool),
        "page kept without a mark misses");
 
@@ -177,7 +180,7 @@ static void mark_tests(apr_pool_t *pool)
      * hit, whichever way that hit was vouched for. */
     memset(&stamp, 0, sizeof(stamp));
     stamp.inode = 7;
-    wk_page_cache_put(cache, "late", 1, 0, NULL, &first, &page);
+    wk_page_cache_put(cache, "late", 1, NULL, &first, &page);
     ok(!wk_page_cache_get_stamped(cache, "late", &stamp, now, &got, pool),
        "page kept without a stamp misses by stamp");
     ok(wk_page_cache_get_marked(cache, "late", &first, &stamp, now, &got,
@@ -201,7 +204,7 @@ int main(int argc, const char *const *argv)
        "create cache");
 
     page = page_of("<p>one</p>");
-    wk_page_cache_put(cache, "a/", 7, 0, NULL, NULL, &page);
+    wk_page_cache_put(cache, "a/", 7, NULL, NULL, &page);
     ok(wk_page_cache_get(cache, "a/", 7, now, NULL, NULL, &got, pool),
        "hit at version");
     is_str(got.body, "<p>one</p>", "hit returns the body");
@@ -213,13 +216,14 @@ int main(int argc, const char *const *argv)
        "miss for another key");
 
     page = page_of("<p>two</p>");
-    wk_page_cache_put(cache, "a/", 8, 0, NULL, NULL, &page);
+    wk_page_cache_put(cache, "a/", 8, NULL, NULL, &page);
     ok(wk_page_cache_get(cache, "a/", 8, now, NULL, NULL, &got, pool),
        "replaced page hits at its version");
     is_str(got.body, "<p>two</p>", "replaced page has the new body");
 
-    wk_page_cache_put(cache, "s/", 8, now + apr_time_from_sec(10), NULL,
-                      NULL, &page);
+    page.expires = now + apr_time_from_sec(10);
+    wk_page_cache_put(cache, "s/", 8, NULL, NULL, &page);
+    page.expires = 0;
     ok(wk_page_cache_get(cache, "s/", 8, now, NULL, NULL, &got, pool),
        "page hits before its expiry");
     ok(!wk_page_cache_get(cache, "s/", 8, now + apr_time_from_sec(10), NULL,
@@ -230,7 +234,7 @@ int main(int argc, const char *const *argv)
     page = page_of(big);
     for (i = 0; i < 100; i++) {
         apr_snprintf(key, sizeof(key), "p%d", i);
-        wk_page_cache_put(cache, key, 1, 0, NULL, NULL, &page);
+        wk_page_cache_put(cache, key, 1, NULL, NULL, &page);
     }
     ok(wk_page_cache_size(cache) <= 64 * 1024, "cache stays within bound "
        "(%" APR_SIZE_T_FMT " bytes)", wk_page_cache_size(cache));
@@ -250,7 +254,7 @@ int main(int argc, const char *const *argv)
         memset(huge, 'y', 16 * 1024 - 1);
         huge[16 * 1024 - 1] = '\0';
         page = page_of(huge);
-        wk_page_cache_put(cache, "huge", 1, 0, NULL, NULL, &page);
+        wk_page_cache_put(cache, "huge", 1, NULL, NULL, &page);
         ok(!wk_page_cache_get(cache, "huge", 1, now, NULL, NULL, &got, pool),
            "page over an eighth of the cache not kept");
     }
